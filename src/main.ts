@@ -1,0 +1,3 @@
+import { runMain } from './pipeline/main.js'
+
+await runMain()

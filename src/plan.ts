@@ -1,0 +1,149 @@
+/**
+ * Inputs + target registry -> the build plan: an ordered list of per-target jobs. Pure: the
+ * same inputs always give the same plan, and nothing here touches the machine.
+ */
+import { type ArchiveFormat, type BuildMode, type FailOn, type Inputs, type Strategy, InputError } from './inputs.js'
+import { renderTemplate } from './inputs/parse.js'
+import { TARGETS, type TargetSpec } from './targets.js'
+
+/** How Template Haskell splices run for a target. */
+export type ThPath = 'native' | 'qemu-iserv' | 'emulated'
+
+export interface PlannedTarget {
+  target: string
+  system: string
+  strategy: Strategy
+  /** `pkgsCross.<attr>` used for a cross build, null when building for the host itself. */
+  nixpkgsCross: string | null
+  /** What gets built, in words a maintainer recognises (flake installable or library call). */
+  installable: string
+  thPath: ThPath
+  thDescription: string
+  /** qemu-user binary for smoke runs (and the iserv), null when the target is the host. */
+  qemu: string | null
+  artifactArch: string
+  artifactName: string
+  /** File name of the archive inside artifacts-dir (the executable's own name for `raw`). */
+  archiveFile: string | null
+  notes: string
+}
+
+export interface BuildPlan {
+  name: string
+  version: string
+  mode: BuildMode
+  projectDir: string
+  archive: ArchiveFormat
+  upload: boolean
+  failOn: FailOn
+  /** Nix systems that emulated targets need in `extra-platforms`. */
+  extraPlatforms: string[]
+  targets: PlannedTarget[]
+}
+
+export const HOST_SYSTEM = 'x86_64-linux'
+
+const ARCHIVE_EXTENSIONS: Record<ArchiveFormat, string | null> = {
+  'tar.xz': '.tar.xz',
+  'tar.gz': '.tar.gz',
+  zip: '.zip',
+  raw: null
+}
+
+/** Artifact names the artifact service accepts, kept to a portable, shell-safe alphabet. */
+const ARTIFACT_NAME = /^[A-Za-z0-9_+@=][A-Za-z0-9._+@=-]*$/
+
+export function describeInstallable(mode: BuildMode, spec: TargetSpec): string {
+  const crossSet = spec.nixpkgsCross ? `pkgsCross.${spec.nixpkgsCross}.pkgsStatic` : 'pkgsStatic'
+  switch (mode.kind) {
+    case 'installable':
+      return renderInstallable(mode.template, spec)
+    case 'expression':
+      return `${mode.file} called with pkgs = ${spec.nixpkgsCross ? `pkgsCross.${spec.nixpkgsCross}` : 'pkgs'} (its pkgs.pkgsStatic is ${crossSet})`
+    case 'package':
+      return `${crossSet}.haskell.packages.${mode.ghc || 'native-bignum.<default ghc>'}.${mode.name} (callCabal2nix, justStaticExecutables)`
+  }
+}
+
+export function renderInstallable(template: string, spec: TargetSpec): string {
+  return renderTemplate(template, {
+    target: spec.name,
+    system: spec.system,
+    attr: spec.nixpkgsCross ?? 'native',
+    arch: spec.artifactArch
+  })
+}
+
+function thPathFor(spec: TargetSpec, strategy: Strategy, mode: BuildMode, hostSystem: string): [ThPath, string] {
+  if (spec.system === hostSystem) return ['native', 'native build: GHC runs splices itself']
+  if (strategy === 'emulated') {
+    return ['emulated', `native ${spec.system} build under qemu binfmt: splices run inside the emulated GHC`]
+  }
+  const how =
+    mode.kind === 'installable'
+      ? "as the project's flake sets it up (nixpkgs proxies TH to a qemu-hosted interpreter on pins from December 2025)"
+      : "nixpkgs' iserv-proxy when the pin has it, else static-cross's qemu iserv overlay"
+  return ['qemu-iserv', `external interpreter for ${spec.system} under ${spec.qemu}: ${how}`]
+}
+
+export function buildPlan(inputs: Inputs, hostSystem: string = HOST_SYSTEM): BuildPlan {
+  const targets = inputs.targets.map((name): PlannedTarget => {
+    const spec = TARGETS.get(name)
+    if (!spec) throw new InputError('targets', `unknown target ${name}`)
+    const strategy = inputs.strategyOverrides[name] ?? inputs.strategy
+    const [thPath, thDescription] = thPathFor(spec, strategy, inputs.mode, hostSystem)
+    const artifactName = renderTemplate(inputs.artifactName, {
+      name: inputs.name,
+      version: inputs.version,
+      arch: spec.artifactArch,
+      target: spec.name,
+      system: spec.system
+    })
+    if (!ARTIFACT_NAME.test(artifactName) || artifactName.length > 200) {
+      throw new InputError(
+        'artifact-name',
+        `artifact-name renders ${JSON.stringify(artifactName)} for ${name}, which is not a valid artifact name (letters, digits, '.', '_', '+', '@', '=', '-'; not starting with '.' or '-')`
+      )
+    }
+    const extension = ARCHIVE_EXTENSIONS[inputs.archive]
+    return {
+      target: name,
+      system: spec.system,
+      strategy,
+      nixpkgsCross: spec.nixpkgsCross,
+      installable: describeInstallable(inputs.mode, spec),
+      thPath,
+      thDescription,
+      qemu: spec.system === hostSystem ? null : spec.qemu,
+      artifactArch: spec.artifactArch,
+      artifactName,
+      archiveFile: extension === null ? null : `${artifactName}${extension}`,
+      notes: spec.notes
+    }
+  })
+  const byName = new Map<string, string>()
+  for (const target of targets) {
+    const other = byName.get(target.artifactName)
+    if (other) {
+      throw new InputError(
+        'artifact-name',
+        `artifact-name gives ${other} and ${target.target} the same artifact name ${JSON.stringify(target.artifactName)}; add {target} to the template`
+      )
+    }
+    byName.set(target.artifactName, target.target)
+  }
+  const extraPlatforms = [
+    ...new Set(targets.filter((t) => t.strategy === 'emulated' && t.system !== hostSystem).map((t) => t.system))
+  ]
+  return {
+    name: inputs.name,
+    version: inputs.version,
+    mode: inputs.mode,
+    projectDir: inputs.projectDir,
+    archive: inputs.archive,
+    upload: inputs.upload,
+    failOn: inputs.failOn,
+    extraPlatforms,
+    targets
+  }
+}

@@ -1,0 +1,3 @@
+import { runPost } from './pipeline/post.js'
+
+await runPost()
