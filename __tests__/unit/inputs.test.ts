@@ -1,0 +1,135 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { getInputs, InputError } from '../../src/inputs.js'
+import { readerWith } from './input-defaults.js'
+
+const workspace = mkdtempSync(join(tmpdir(), 'inputs-'))
+mkdirSync(join(workspace, 'nix'))
+writeFileSync(join(workspace, 'nix', 'static.nix'), '{ pkgs }: pkgs.hello\n')
+const env = { GITHUB_WORKSPACE: workspace, GITHUB_REPOSITORY: 'PostgREST/postgrest', GITHUB_SHA: 'abcdef0123456789' }
+
+function inputs(overrides: Record<string, string>) {
+  return getInputs(readerWith({ package: 'postgrest', ...overrides }), env)
+}
+
+function errorOf(overrides: Record<string, string>): InputError {
+  try {
+    inputs(overrides)
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error(`accepted ${JSON.stringify(overrides)}`)
+}
+
+describe('getInputs accepts', () => {
+  test('the action.yml defaults with one build mode', () => {
+    const parsed = inputs({})
+    expect(parsed).toMatchObject({
+      targets: ['x86_64-linux'],
+      strategy: 'cross',
+      mode: { kind: 'package', name: 'postgrest', ghc: '' },
+      projectDir: '.',
+      smokeArgs: ['--version'],
+      smokeTimeoutSec: 180,
+      name: 'postgrest',
+      version: 'abcdef0',
+      archive: 'tar.xz',
+      failOn: 'any',
+      dryRun: false,
+      cacheMaxSizeBytes: 4 * 1024 ** 3
+    })
+  })
+  test.each([
+    ['aarch64-linux,armv7l-linux', ['aarch64-linux', 'armv7l-linux']],
+    ['aarch64-linux\narmv7l-linux\n', ['aarch64-linux', 'armv7l-linux']],
+    [' aarch64-linux ,, riscv64-linux ', ['aarch64-linux', 'riscv64-linux']],
+    ['aarch64-linux riscv64-linux', ['aarch64-linux', 'riscv64-linux']]
+  ])('targets %j', (value, expected) => {
+    expect(inputs({ targets: value }).targets).toEqual(expected)
+  })
+  test('per-target strategy overrides', () => {
+    const parsed = inputs({ targets: 'aarch64-linux, armv6l-linux', 'strategy-overrides': 'armv6l-linux=emulated' })
+    expect(parsed.strategyOverrides).toEqual({ 'armv6l-linux': 'emulated' })
+  })
+  test('an expression file that exists in the project', () => {
+    expect(inputs({ package: '', expression: 'nix/static.nix' }).mode).toEqual({ kind: 'expression', file: 'nix/static.nix' })
+  })
+  test('the version from a tag push, cleaned of slashes', () => {
+    const parsed = getInputs(readerWith({ package: 'postgrest' }), { ...env, GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'release/v12.2' })
+    expect(parsed.version).toBe('release-v12.2')
+  })
+  test('booleans in the YAML core spellings', () => {
+    expect(inputs({ 'dry-run': 'True' }).dryRun).toBe(true)
+    expect(inputs({ upload: 'FALSE' }).upload).toBe(false)
+  })
+})
+
+describe('getInputs refuses, naming the input and the value', () => {
+  test.each([
+    [{ targets: 'sparc-linux' }, 'targets', /unknown target "sparc-linux".*valid targets: x86_64-linux, aarch64-linux/],
+    [{ targets: 'arm64' }, 'targets', /did you mean aarch64-linux/],
+    [{ targets: ' , \n' }, 'targets', /targets is empty/],
+    [{ targets: 'aarch64-linux,aarch64-linux' }, 'targets', /lists aarch64-linux twice/],
+    [{ strategy: 'docker' }, 'strategy', /strategy must be one of cross, emulated; got "docker"/],
+    [{ 'strategy-overrides': 'armv6l-linux=emulated' }, 'strategy-overrides', /not among the targets/],
+    [{ 'strategy-overrides': 'x86_64-linux' }, 'strategy-overrides', /is not target=strategy/],
+    [{ package: '' }, 'installable', /set exactly one of installable.*none is set/],
+    [{ installable: '.#x' }, 'installable', /installable and package are set/],
+    [{ package: '', installable: '.#static-{cpu}' }, 'installable', /unknown placeholder \{cpu\}/],
+    [{ package: '', installable: '--impure' }, 'installable', /not a flake installable/],
+    [{ package: '', installable: '.#x;touch /tmp/canary' }, 'installable', /not a flake installable/],
+    [{ package: '', expression: 'nix/missing.nix' }, 'expression', /does not exist/],
+    [{ package: '', expression: '../../etc/passwd' }, 'expression', /leaves the workspace/],
+    [{ package: '', expression: '/etc/passwd' }, 'expression', /relative to the workspace/],
+    [{ package: 'postgrest$(touch x)' }, 'package', /not a cabal package name/],
+    [{ ghc: 'ghc9.12' }, 'ghc', /not a Haskell package set attribute/],
+    [{ 'project-dir': 'nowhere' }, 'project-dir', /not a directory/],
+    [{ executables: '../bin/sh' }, 'executables', /not an executable name/],
+    [{ 'smoke-expect': '(' }, 'smoke-expect', /not a valid regular expression/],
+    [{ 'smoke-timeout': '0' }, 'smoke-timeout', /from 1 to 3600, got 0/],
+    [{ 'smoke-timeout': '-5' }, 'smoke-timeout', /whole number from 1 to 3600, got "-5"/],
+    [{ 'smoke-timeout': '1e3' }, 'smoke-timeout', /whole number/],
+    [{ 'smoke-timeout': '99999999999' }, 'smoke-timeout', /whole number/],
+    [{ name: 'post/grest' }, 'name', /"post\/grest" is not a name/],
+    [{ version: 'v1\nfoo=bar' }, 'version', /control character or line break/],
+    [{ archive: 'rar' }, 'archive', /one of tar.xz, tar.gz, zip, raw/],
+    [{ targets: 'aarch64-linux,armv7l-linux', 'artifact-name': '{name}-{version}' }, 'artifact-name', /same name; add \{arch\}/],
+    [{ 'artifact-name': '{name}-{os}' }, 'artifact-name', /unknown placeholder \{os\}/],
+    [{ 'retention-days': '91' }, 'retention-days', /from 0 to 90/],
+    [{ 'fail-on': 'some' }, 'fail-on', /one of any, all, none/],
+    [{ 'max-parallel': '0' }, 'max-parallel', /from 1 to 16/],
+    [{ 'dry-run': 'yes' }, 'dry-run', /true or false, got "yes"/],
+    [{ 'nix-version': '2.24.10' }, 'nix-version', /go together/],
+    [
+      { 'nix-version': '2.24.10', 'nix-installer-url': 'http://example.com/nix.tar.xz', 'nix-installer-sha256': 'a'.repeat(64) },
+      'nix-installer-url',
+      /must be an https URL/
+    ],
+    [{ substituters: 'not a url' }, 'substituters', /is not a URL/],
+    [{ 'trusted-public-keys': 'cache:short' }, 'trusted-public-keys', /not a Nix public key/],
+    [{ 'cache-key': 'a b' }, 'cache-key', /only letters, digits/],
+    [{ 'cache-max-size': '20G' }, 'cache-max-size', /from 1M to 10G/],
+    [{ 'cache-max-size': 'big' }, 'cache-max-size', /a size such as 500M/],
+    [{ 'cache-strict': '1' }, 'cache-strict', /true or false/],
+    [{ targets: 'x'.repeat(20000) }, 'targets', /at most 16384/]
+  ])('%j', (overrides, input, message) => {
+    const error = errorOf(overrides)
+    expect(error.input).toBe(input)
+    expect(error.message).toMatch(message)
+  })
+
+  test('a malformed signing key without showing it', () => {
+    const secret = 'mykey:c2VjcmV0LXZhbHVlLXRoYXQtaXMtbm90LTY0LWJ5dGVz'
+    const error = errorOf({ 'cache-signing-key': secret })
+    expect(error.input).toBe('cache-signing-key')
+    expect(error.message).toMatch(/not a Nix secret key/)
+    expect(error.message).not.toContain('c2VjcmV0')
+  })
+  test('a github token with a line break without showing it', () => {
+    const error = errorOf({ 'github-token': 'ghs_abc\nINJECTED=1' })
+    expect(error.input).toBe('github-token')
+    expect(error.message).not.toContain('ghs_abc')
+  })
+})
