@@ -22,9 +22,11 @@ export interface PlannedTarget {
   /** qemu-user binary for smoke runs (and the iserv), null when the target is the host. */
   qemu: string | null
   artifactArch: string
+  /**
+   * The uploaded artifact's name, which is also the archive's file name in artifacts-dir:
+   * the rendered artifact-name template plus the archive extension (none for `raw`).
+   */
   artifactName: string
-  /** File name of the archive inside artifacts-dir (the executable's own name for `raw`). */
-  archiveFile: string | null
   notes: string
 }
 
@@ -38,16 +40,18 @@ export interface BuildPlan {
   failOn: FailOn
   /** Nix systems that emulated targets need in `extra-platforms`. */
   extraPlatforms: string[]
+  /** Name of the artifact holding SHA256SUMS for this step's archives (distinct per matrix job). */
+  checksumsArtifact: string
   targets: PlannedTarget[]
 }
 
 export const HOST_SYSTEM = 'x86_64-linux'
 
-const ARCHIVE_EXTENSIONS: Record<ArchiveFormat, string | null> = {
+export const ARCHIVE_EXTENSIONS: Record<ArchiveFormat, string> = {
   'tar.xz': '.tar.xz',
   'tar.gz': '.tar.gz',
   zip: '.zip',
-  raw: null
+  raw: ''
 }
 
 /** Artifact names the artifact service accepts, kept to a portable, shell-safe alphabet. */
@@ -92,20 +96,7 @@ export function buildPlan(inputs: Inputs, hostSystem: string = HOST_SYSTEM): Bui
     if (!spec) throw new InputError('targets', `unknown target ${name}`)
     const strategy = inputs.strategyOverrides[name] ?? inputs.strategy
     const [thPath, thDescription] = thPathFor(spec, strategy, inputs.mode, hostSystem)
-    const artifactName = renderTemplate(inputs.artifactName, {
-      name: inputs.name,
-      version: inputs.version,
-      arch: spec.artifactArch,
-      target: spec.name,
-      system: spec.system
-    })
-    if (!ARTIFACT_NAME.test(artifactName) || artifactName.length > 200) {
-      throw new InputError(
-        'artifact-name',
-        `artifact-name renders ${JSON.stringify(artifactName)} for ${name}, which is not a valid artifact name (letters, digits, '.', '_', '+', '@', '=', '-'; not starting with '.' or '-')`
-      )
-    }
-    const extension = ARCHIVE_EXTENSIONS[inputs.archive]
+    const artifactName = renderArtifactName(inputs, { arch: spec.artifactArch, target: spec.name, system: spec.system }, name)
     return {
       target: name,
       system: spec.system,
@@ -117,7 +108,6 @@ export function buildPlan(inputs: Inputs, hostSystem: string = HOST_SYSTEM): Bui
       qemu: spec.system === hostSystem ? null : spec.qemu,
       artifactArch: spec.artifactArch,
       artifactName,
-      archiveFile: extension === null ? null : `${artifactName}${extension}`,
       notes: spec.notes
     }
   })
@@ -135,6 +125,8 @@ export function buildPlan(inputs: Inputs, hostSystem: string = HOST_SYSTEM): Bui
   const extraPlatforms = [
     ...new Set(targets.filter((t) => t.strategy === 'emulated' && t.system !== hostSystem).map((t) => t.system))
   ]
+  const joined = (field: 'artifactArch' | 'target' | 'system') => targets.map((t) => t[field]).join('+')
+  const checksumsArtifact = `${renderArtifactName(inputs, { arch: joined('artifactArch'), target: joined('target'), system: joined('system') }, 'the checksums', '')}-SHA256SUMS`
   return {
     name: inputs.name,
     version: inputs.version,
@@ -144,6 +136,23 @@ export function buildPlan(inputs: Inputs, hostSystem: string = HOST_SYSTEM): Bui
     upload: inputs.upload,
     failOn: inputs.failOn,
     extraPlatforms,
+    checksumsArtifact,
     targets
   }
+}
+
+function renderArtifactName(
+  inputs: Inputs,
+  perTarget: { arch: string; target: string; system: string },
+  forWhat: string,
+  extension: string = ARCHIVE_EXTENSIONS[inputs.archive]
+): string {
+  const rendered = renderTemplate(inputs.artifactName, { name: inputs.name, version: inputs.version, ...perTarget }) + extension
+  if (!ARTIFACT_NAME.test(rendered) || rendered.length > 200) {
+    throw new InputError(
+      'artifact-name',
+      `artifact-name renders ${JSON.stringify(rendered)} for ${forWhat}, which is not a valid artifact name (letters, digits, '.', '_', '+', '@', '=', '-'; not starting with '.' or '-'; at most 200)`
+    )
+  }
+  return rendered
 }

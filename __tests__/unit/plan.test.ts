@@ -12,11 +12,11 @@ describe('buildPlan', () => {
   test('keeps the order of the targets and maps each to its cross set, qemu and artifact', () => {
     const result = plan({ targets: 'armv7l-linux, x86_64-linux, aarch64-linux', package: 'postgrest', version: 'v12.2.3' })
     expect(result.targets.map((t) => [t.target, t.nixpkgsCross, t.qemu, t.thPath, t.artifactName])).toEqual([
-      ['armv7l-linux', 'armv7l-hf-multiplatform', 'qemu-arm', 'qemu-iserv', 'postgrest-v12.2.3-linux-static-armv7l'],
-      ['x86_64-linux', null, null, 'native', 'postgrest-v12.2.3-linux-static-x86-64'],
-      ['aarch64-linux', 'aarch64-multiplatform', 'qemu-aarch64', 'qemu-iserv', 'postgrest-v12.2.3-linux-static-aarch64']
+      ['armv7l-linux', 'armv7l-hf-multiplatform', 'qemu-arm', 'qemu-iserv', 'postgrest-v12.2.3-linux-static-armv7l.tar.xz'],
+      ['x86_64-linux', null, null, 'native', 'postgrest-v12.2.3-linux-static-x86-64.tar.xz'],
+      ['aarch64-linux', 'aarch64-multiplatform', 'qemu-aarch64', 'qemu-iserv', 'postgrest-v12.2.3-linux-static-aarch64.tar.xz']
     ])
-    expect(result.targets[0]?.archiveFile).toBe('postgrest-v12.2.3-linux-static-armv7l.tar.xz')
+    expect(result.checksumsArtifact).toBe('postgrest-v12.2.3-linux-static-armv7l+x86-64+aarch64-SHA256SUMS')
   })
   test('renders an installable template per target', () => {
     const result = plan({ targets: 'aarch64-linux,riscv64-linux', installable: '.#static-{target}-{attr}' })
@@ -38,12 +38,12 @@ describe('buildPlan', () => {
     expect(result.extraPlatforms).toEqual(['armv6l-linux'])
     expect(result.targets.map((t) => t.thPath)).toEqual(['qemu-iserv', 'emulated', 'native'])
   })
-  test('raw archives are the executable itself', () => {
-    expect(plan({ package: 'app', archive: 'raw' }).targets[0]?.archiveFile).toBeNull()
+  test('raw archives are the executable itself, named without an extension', () => {
+    expect(plan({ package: 'app', archive: 'raw' }).targets[0]?.artifactName).toBe('app-1234567-linux-static-x86-64')
   })
   test('gives ARM32 targets distinct artifact names through {system}', () => {
     const names = plan({ targets: 'armv7l-linux,armv6l-linux', package: 'app', 'artifact-name': '{name}-{system}' })
-    expect(names.targets.map((t) => t.artifactName)).toEqual(['app-armv7l-linux', 'app-armv6l-linux'])
+    expect(names.targets.map((t) => t.artifactName)).toEqual(['app-armv7l-linux.tar.xz', 'app-armv6l-linux.tar.xz'])
   })
   test('refuses a rendered artifact name the artifact service or a shell would trip on', () => {
     expect(() => plan({ package: 'app', 'artifact-name': '.hidden-{arch}' })).toThrow(InputError)

@@ -31825,7 +31825,7 @@ const ARCHIVE_EXTENSIONS = {
     'tar.xz': '.tar.xz',
     'tar.gz': '.tar.gz',
     zip: '.zip',
-    raw: null
+    raw: ''
 };
 /** Artifact names the artifact service accepts, kept to a portable, shell-safe alphabet. */
 const ARTIFACT_NAME = /^[A-Za-z0-9_+@=][A-Za-z0-9._+@=-]*$/;
@@ -31866,17 +31866,7 @@ function buildPlan(inputs, hostSystem = HOST_SYSTEM) {
             throw new InputError('targets', `unknown target ${name}`);
         const strategy = inputs.strategyOverrides[name] ?? inputs.strategy;
         const [thPath, thDescription] = thPathFor(spec, strategy, inputs.mode, hostSystem);
-        const artifactName = renderTemplate(inputs.artifactName, {
-            name: inputs.name,
-            version: inputs.version,
-            arch: spec.artifactArch,
-            target: spec.name,
-            system: spec.system
-        });
-        if (!ARTIFACT_NAME.test(artifactName) || artifactName.length > 200) {
-            throw new InputError('artifact-name', `artifact-name renders ${JSON.stringify(artifactName)} for ${name}, which is not a valid artifact name (letters, digits, '.', '_', '+', '@', '=', '-'; not starting with '.' or '-')`);
-        }
-        const extension = ARCHIVE_EXTENSIONS[inputs.archive];
+        const artifactName = renderArtifactName(inputs, { arch: spec.artifactArch, target: spec.name, system: spec.system }, name);
         return {
             target: name,
             system: spec.system,
@@ -31888,7 +31878,6 @@ function buildPlan(inputs, hostSystem = HOST_SYSTEM) {
             qemu: spec.system === hostSystem ? null : spec.qemu,
             artifactArch: spec.artifactArch,
             artifactName,
-            archiveFile: extension === null ? null : `${artifactName}${extension}`,
             notes: spec.notes
         };
     });
@@ -31903,6 +31892,8 @@ function buildPlan(inputs, hostSystem = HOST_SYSTEM) {
     const extraPlatforms = [
         ...new Set(targets.filter((t) => t.strategy === 'emulated' && t.system !== hostSystem).map((t) => t.system))
     ];
+    const joined = (field) => targets.map((t) => t[field]).join('+');
+    const checksumsArtifact = `${renderArtifactName(inputs, { arch: joined('artifactArch'), target: joined('target'), system: joined('system') }, 'the checksums', '')}-SHA256SUMS`;
     return {
         name: inputs.name,
         version: inputs.version,
@@ -31912,8 +31903,16 @@ function buildPlan(inputs, hostSystem = HOST_SYSTEM) {
         upload: inputs.upload,
         failOn: inputs.failOn,
         extraPlatforms,
+        checksumsArtifact,
         targets
     };
+}
+function renderArtifactName(inputs, perTarget, forWhat, extension = ARCHIVE_EXTENSIONS[inputs.archive]) {
+    const rendered = renderTemplate(inputs.artifactName, { name: inputs.name, version: inputs.version, ...perTarget }) + extension;
+    if (!ARTIFACT_NAME.test(rendered) || rendered.length > 200) {
+        throw new InputError('artifact-name', `artifact-name renders ${JSON.stringify(rendered)} for ${forWhat}, which is not a valid artifact name (letters, digits, '.', '_', '+', '@', '=', '-'; not starting with '.' or '-'; at most 200)`);
+    }
+    return rendered;
 }
 
 ;// CONCATENATED MODULE: ./src/report/plan-report.ts

@@ -1,0 +1,18 @@
+/**
+ * Prints text the action did not write (build logs, smoke output) so that lines in it which
+ * look like workflow commands (`::error::`, `::add-mask::`, `::stop-commands::`) are shown, not
+ * obeyed: the runner ignores commands between `::stop-commands::<token>` and `::<token>::`.
+ */
+import * as core from '@actions/core'
+import { randomBytes } from 'node:crypto'
+
+export function printUntrusted(text: string): void {
+  if (text === '') return
+  const token = randomBytes(16).toString('hex')
+  core.info(`::stop-commands::${token}`)
+  try {
+    core.info(text)
+  } finally {
+    core.info(`::${token}::`)
+  }
+}
