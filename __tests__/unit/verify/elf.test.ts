@@ -13,6 +13,7 @@ import {
 import {
   buildFixtures,
   FIXTURE_NAMES,
+  type FixtureName,
   type Fixtures
 } from '../../../test-support/fixtures/c/build.js'
 
@@ -222,7 +223,7 @@ describe('ELF facts of the fixtures', () => {
 })
 
 describe('checkElf against the target table', () => {
-  const cases: [string, Parameters<typeof buildFixtures>[0][number]][] = [
+  const cases: [string, FixtureName][] = [
     ['x86_64-linux', 'x86_64-static'],
     ['x86_64-linux', 'x86_64-static-pie'],
     ['aarch64-linux', 'aarch64-static'],
