@@ -1,0 +1,109 @@
+# Command-line entry of the library, used by the action's
+# `nix build --file <this> --argstr ... static`.
+# Every value arrives as a string through `--argstr`, so nothing a workflow writes is ever
+# spliced into Nix code.
+#
+#   mode       "expression" | "package"
+#   target     a key of targets.json
+#   projectDir absolute path of the project checkout
+#   file       (expression) path of the expression, relative to projectDir or absolute
+#   attr       (expression) attribute path inside its result, "" for automatic choice
+#   name       (package) cabal package name
+#   ghc        (package) haskell.packages attribute, "" for the default
+#   strategy   "cross" | "emulated"
+#   nixpkgs    where nixpkgs comes from: "auto" (the project's flake.lock, else the pin),
+#              "pinned", "flake-lock", "default-nix" (the `pkgs` attribute of the project's
+#              default.nix), or an absolute path of a nixpkgs tree
+#   argsJson   (expression) JSON object of extra string arguments for the expression
+{
+  mode,
+  target,
+  projectDir,
+  file ? "",
+  attr ? "",
+  name ? "",
+  ghc ? "",
+  strategy ? "cross",
+  nixpkgs ? "auto",
+  argsJson ? "{}",
+  system ? builtins.currentSystem,
+}:
+let
+  orNull = s: if s == "" then null else s;
+  toPath = base: s: if builtins.substring 0 1 s == "/" then /. + s else base + "/${s}";
+  project = /. + projectDir;
+  # The checkout without VCS data and build results, so the source hash follows the sources.
+  projectSrc = builtins.path {
+    path = project;
+    name = "source";
+    filter =
+      path: type:
+      let
+        base = baseNameOf path;
+      in
+      !(builtins.elem base [ ".git" ".direnv" "dist-newstyle" ".stack-work" "node_modules" ])
+      && !(type == "symlink" && builtins.substring 0 6 base == "result");
+  };
+
+  lockFile = project + "/flake.lock";
+  lockedNixpkgs =
+    let
+      lock = builtins.fromJSON (builtins.readFile lockFile);
+      rootInputs = lock.nodes.${lock.root}.inputs or { };
+      nodeName = rootInputs.nixpkgs or null;
+      node = if builtins.isString nodeName then lock.nodes.${nodeName} or null else null;
+      locked = if node == null then null else node.locked or null;
+    in
+    if !builtins.pathExists lockFile || locked == null || (locked.type or "") != "github" then
+      null
+    else
+      builtins.fetchTarball {
+        url = "https://github.com/${locked.owner}/${locked.repo}/archive/${locked.rev}.tar.gz";
+        # A flake's narHash is the hash builtins.fetchTarball checks.
+        sha256 = locked.narHash;
+      };
+
+  pkgs =
+    if nixpkgs == "pinned" then
+      (import ./. { inherit system; }).pkgs
+    else if nixpkgs == "flake-lock" then
+      if lockedNixpkgs == null then
+        throw "static-cross: ${projectDir}/flake.lock has no github nixpkgs input"
+      else
+        import lockedNixpkgs { inherit system; }
+    else if nixpkgs == "default-nix" then
+      (import project { }).pkgs
+    else if nixpkgs == "auto" then
+      if lockedNixpkgs != null then
+        import lockedNixpkgs { inherit system; }
+      else
+        (import ./. { inherit system; }).pkgs
+    else
+      import (/. + nixpkgs) { inherit system; };
+
+  lib = import ./. { inherit pkgs; };
+
+  selected =
+    if mode == "expression" then
+      lib.fromExpression {
+        file = toPath project file;
+        inherit target strategy;
+        attr = orNull attr;
+        src = projectSrc;
+        args = builtins.fromJSON argsJson;
+      }
+    else if mode == "package" then
+      lib.fromCabalPackage {
+        src = projectSrc;
+        inherit name target strategy;
+        ghc = orNull ghc;
+      }
+    else
+      throw "static-cross: unknown mode '${mode}' (expression, package)";
+in
+# An attribute, not the bare value: `nix build --file` calls the file's function with the
+# `--argstr` values only on the way to an attribute (Nix 2.8's findAlongAttrPath), so the
+# installable is `static`.
+{
+  static = selected;
+}
