@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 
 export const REPO = resolve(import.meta.dirname, '..', '..')
 export const LIB = join(REPO, 'nix')
-export const STUBS = join(REPO, 'test-support', 'fixtures', 'nix-stubs')
+export const STUBS = join(REPO, '__tests__', 'nix', 'stubs')
 
 /** A NIX_CONF_DIR of our own, so /etc/nix/nix.conf stays untouched. */
 export function privateNixConf(lines: readonly string[] = []): string {
