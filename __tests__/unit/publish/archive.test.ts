@@ -1,0 +1,333 @@
+import { execFile } from 'node:child_process'
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes
+} from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+import {
+  ArchiveNameError,
+  createArchive,
+  crc32,
+  DEFAULT_NAME_TEMPLATE,
+  renderName,
+  resolveArchiveMtime,
+  type ArchiveFormat
+} from '../../../src/publish/archive.js'
+import { buildFixtures } from '../../../test-support/fixtures/c/build.js'
+
+const run = promisify(execFile)
+
+let work: string
+let exe: string
+let exe2: string
+
+beforeAll(async () => {
+  const built = await buildFixtures(['aarch64-static', 'armv7l-static'])
+  work = built.dir
+  exe = join(work, 'postgrest')
+  exe2 = join(work, 'postgrest-helper')
+  await copyFile(built.paths['aarch64-static'], exe)
+  await copyFile(built.paths['armv7l-static'], exe2)
+})
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true })
+})
+
+async function freshDir(label: string): Promise<string> {
+  return mkdtemp(join(work, `${label}-`))
+}
+
+const MTIME = 1700000000 // 2023-11-14T22:13:20Z
+
+describe('renderName', () => {
+  const vars = { name: 'postgrest', version: 'v12.2.3', arch: 'aarch64' }
+
+  test('renders the PostgREST release name by default', () => {
+    expect(renderName(DEFAULT_NAME_TEMPLATE, vars)).toBe('postgrest-v12.2.3-linux-static-aarch64')
+    expect(renderName('{name}_{arch}', vars)).toBe('postgrest_aarch64')
+  })
+
+  test('rejects an unknown placeholder and lists the known ones', () => {
+    expect(() => renderName('{name}-{os}', vars)).toThrow(
+      'name template "{name}-{os}" uses unknown placeholder {os}; known: {name}, {version}, {arch}'
+    )
+  })
+
+  test.each([
+    ['1.0/beta', '"/"'],
+    ['1.0\\beta', '"\\\\"'],
+    ['c:1', '":"'],
+    ['a<b', '"<"'],
+    ['a>b', '">"'],
+    ['a|b', '"|"'],
+    ['a*', '"*"'],
+    ['a?', '"?"'],
+    ['say "hi"', '"\\""'],
+    ['1.0\r', 'a carriage return'],
+    ['1.0\nX', 'a newline'],
+    ['1.0\0', 'the control character U+0000'],
+    ['1..0', '".."']
+  ])('a version of %j is rejected, naming the value', (version, what) => {
+    expect(() => renderName(DEFAULT_NAME_TEMPLATE, { ...vars, version })).toThrow(
+      `artifact name: {version} = ${JSON.stringify(version)} contains ${what}`
+    )
+  })
+
+  test('rejects a leading dot or dash, and a ".." formed across placeholders', () => {
+    expect(() => renderName('{name}', { name: '.hidden' })).toThrow(
+      'artifact name ".hidden" starts with "." (from {name} = ".hidden")'
+    )
+    expect(() => renderName('-{name}', { name: 'x' })).toThrow(
+      'artifact name "-x" starts with "-" (from template "-{name}")'
+    )
+    expect(() => renderName('{a}{b}', { a: 'x.', b: '.y' })).toThrow(
+      'artifact name "x..y" contains ".."'
+    )
+  })
+
+  test('rejects bad template text, unbalanced braces and empty results', () => {
+    expect(() => renderName('{name}/{arch}', vars)).toThrow(
+      'artifact name: template "{name}/{arch}" contains "/"'
+    )
+    expect(() => renderName('{name}-{arch', vars)).toThrow('has an unbalanced brace')
+    expect(() => renderName('{name}', { name: '' })).toThrow('renders an empty name')
+    expect(() => renderName('{name}', { name: 'x' })).not.toThrow(ArchiveNameError)
+  })
+})
+
+describe('resolveArchiveMtime', () => {
+  test('SOURCE_DATE_EPOCH wins, then the commit time, then 0', () => {
+    expect(resolveArchiveMtime({ env: { SOURCE_DATE_EPOCH: '1234' }, commitTime: 99 })).toBe(1234)
+    expect(resolveArchiveMtime({ env: {}, commitTime: new Date('2024-01-02T03:04:05Z') })).toBe(
+      1704164645
+    )
+    expect(resolveArchiveMtime({ env: { SOURCE_DATE_EPOCH: '' }, commitTime: 99.7 })).toBe(99)
+    expect(resolveArchiveMtime()).toBe(0)
+    expect(() => resolveArchiveMtime({ env: { SOURCE_DATE_EPOCH: 'yesterday' } })).toThrow(
+      'SOURCE_DATE_EPOCH must be a whole number of seconds, got "yesterday"'
+    )
+  })
+})
+
+describe('crc32', () => {
+  test('matches the standard check value', () => {
+    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926)
+  })
+})
+
+describe('createArchive', () => {
+  const formats: ArchiveFormat[] = ['tar.xz', 'tar.gz', 'zip', 'raw']
+
+  test.each(formats)(
+    '%s: the same executable gives the same bytes, whatever its path, mode or mtime',
+    async (format) => {
+      const a = await freshDir('a')
+      const b = await freshDir('b')
+      // A second copy elsewhere, with another mode and mtime, as a rebuild would produce.
+      const copyDir = await freshDir('copy')
+      const copy = join(copyDir, 'postgrest')
+      await copyFile(exe, copy)
+      await chmod(copy, 0o555)
+      await utimes(copy, 1, 1)
+
+      const first = await createArchive({
+        files: [exe],
+        outDir: a,
+        name: 'postgrest-v1-linux-static-aarch64',
+        format,
+        mtime: MTIME
+      })
+      const second = await createArchive({
+        files: [copy],
+        outDir: b,
+        name: 'postgrest-v1-linux-static-aarch64',
+        format,
+        mtime: MTIME
+      })
+      expect(first.fileName).toBe(
+        `postgrest-v1-linux-static-aarch64${format === 'raw' ? '' : `.${format}`}`
+      )
+      expect(first.entries).toEqual(['postgrest'])
+      expect(first.bytes).toBe((await stat(first.path)).size)
+      expect((await readFile(first.path)).equals(await readFile(second.path))).toBe(true)
+      // Nothing but the archive is left behind.
+      expect(await readdir(a)).toEqual([first.fileName])
+    }
+  )
+
+  test('tar.xz unpacks with GNU tar: one file at the root, mode 0755, owner 0/0, fixed mtime, same bytes', async () => {
+    const out = await freshDir('xz')
+    const archive = await createArchive({
+      files: [exe],
+      outDir: out,
+      name: 'release',
+      mtime: MTIME
+    })
+    expect(archive.format).toBe('tar.xz')
+    await run('xz', ['-t', archive.path])
+
+    const { stdout } = await run('tar', ['--numeric-owner', '--full-time', '-tvJf', archive.path], {
+      env: { ...process.env, TZ: 'UTC' }
+    })
+    expect(stdout.trim()).toMatch(/^-rwxr-xr-x 0\/0 +\d+ 2023-11-14 22:13:20 postgrest$/)
+
+    const dest = await freshDir('xz-out')
+    await run('tar', ['-xpJf', archive.path, '-C', dest])
+    expect(await readdir(dest)).toEqual(['postgrest'])
+    const st = await stat(join(dest, 'postgrest'))
+    expect(st.mode & 0o7777).toBe(0o755)
+    expect(Math.round(st.mtimeMs / 1000)).toBe(MTIME)
+    expect((await readFile(join(dest, 'postgrest'))).equals(await readFile(exe))).toBe(true)
+  })
+
+  test('tar.gz unpacks with GNU tar and carries no name or time in the gzip header', async () => {
+    const out = await freshDir('gz')
+    const archive = await createArchive({
+      files: [exe],
+      outDir: out,
+      name: 'release',
+      format: 'tar.gz',
+      mtime: MTIME
+    })
+    const bytes = await readFile(archive.path)
+    expect(bytes.readUInt32LE(4)).toBe(0) // MTIME field
+    expect(bytes[3]! & 0x08).toBe(0) // no FNAME
+    await run('gzip', ['-t', archive.path])
+    const dest = await freshDir('gz-out')
+    await run('tar', ['-xpzf', archive.path, '-C', dest])
+    expect((await stat(join(dest, 'postgrest'))).mode & 0o7777).toBe(0o755)
+    expect((await readFile(join(dest, 'postgrest'))).equals(await readFile(exe))).toBe(true)
+  })
+
+  test('zip unpacks with unzip keeping mode 0755 and the bytes', async () => {
+    const out = await freshDir('zip')
+    const archive = await createArchive({
+      files: [exe, exe2],
+      outDir: out,
+      name: 'release',
+      format: 'zip',
+      mtime: MTIME
+    })
+    await run('unzip', ['-tq', archive.path])
+    const { stdout } = await run('unzip', ['-Z', archive.path])
+    expect(stdout).toMatch(/^-rwxr-xr-x .* postgrest$/m)
+    const dest = await freshDir('zip-out')
+    await run('unzip', ['-q', archive.path, '-d', dest])
+    expect((await readdir(dest)).sort()).toEqual(['postgrest', 'postgrest-helper'])
+    for (const [name, src] of [
+      ['postgrest', exe],
+      ['postgrest-helper', exe2]
+    ] as const) {
+      expect((await stat(join(dest, name))).mode & 0o7777).toBe(0o755)
+      expect((await readFile(join(dest, name))).equals(await readFile(src))).toBe(true)
+    }
+  })
+
+  test('raw is the executable itself, mode 0755, fixed mtime', async () => {
+    const out = await freshDir('raw')
+    const archive = await createArchive({
+      files: [exe],
+      outDir: out,
+      name: 'postgrest-v1-linux-static-aarch64',
+      format: 'raw',
+      mtime: MTIME
+    })
+    const st = await stat(archive.path)
+    expect(st.mode & 0o7777).toBe(0o755)
+    expect(Math.round(st.mtimeMs / 1000)).toBe(MTIME)
+    expect((await readFile(archive.path)).equals(await readFile(exe))).toBe(true)
+    await expect(
+      createArchive({ files: [exe, exe2], outDir: out, name: 'two', format: 'raw' })
+    ).rejects.toThrow('the raw format publishes one executable, got 2')
+  })
+
+  test('several executables are stored sorted by name, whatever the order given, renamed if asked', async () => {
+    const a = await freshDir('multi-a')
+    const b = await freshDir('multi-b')
+    const one = await createArchive({ files: [exe2, exe], outDir: a, name: 'multi', mtime: MTIME })
+    const two = await createArchive({ files: [exe, exe2], outDir: b, name: 'multi', mtime: MTIME })
+    expect(one.entries).toEqual(['postgrest', 'postgrest-helper'])
+    expect((await readFile(one.path)).equals(await readFile(two.path))).toBe(true)
+    const { stdout } = await run('tar', ['-tJf', one.path])
+    expect(stdout).toBe('postgrest\npostgrest-helper\n')
+
+    const renamed = await createArchive({
+      files: [{ path: exe2, name: 'helper' }],
+      outDir: a,
+      name: 'renamed',
+      mtime: MTIME
+    })
+    expect(renamed.entries).toEqual(['helper'])
+    await expect(
+      createArchive({ files: [exe, { path: exe2, name: 'postgrest' }], outDir: a, name: 'dup' })
+    ).rejects.toThrow('two files would be stored as "postgrest"')
+  })
+
+  test('the mtime comes from SOURCE_DATE_EPOCH when none is passed', async () => {
+    const out = await freshDir('sde')
+    const saved = process.env.SOURCE_DATE_EPOCH
+    process.env.SOURCE_DATE_EPOCH = String(MTIME)
+    try {
+      const archive = await createArchive({
+        files: [exe],
+        outDir: out,
+        name: 'sde',
+        format: 'tar.gz'
+      })
+      const { stdout } = await run('tar', ['--full-time', '-tvzf', archive.path], {
+        env: { ...process.env, TZ: 'UTC' }
+      })
+      expect(stdout).toContain('2023-11-14 22:13:20')
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH
+      else process.env.SOURCE_DATE_EPOCH = saved
+    }
+  })
+
+  test('a failure leaves neither the archive nor a temporary file', async () => {
+    const out = await freshDir('fail')
+    await expect(
+      createArchive({ files: [exe, join(work, 'absent')], outDir: out, name: 'broken' })
+    ).rejects.toThrow(/ENOENT/)
+    await expect(createArchive({ files: [exe], outDir: out, name: 'bad/name' })).rejects.toThrow(
+      ArchiveNameError
+    )
+    await expect(
+      createArchive({ files: [exe], outDir: out, name: 'x', xzLevel: 12 })
+    ).rejects.toThrow('xz level must be 0-9')
+    expect(await readdir(out)).toEqual([])
+  })
+
+  test('an existing archive is replaced whole, never seen half-written', async () => {
+    const out = await freshDir('replace')
+    const first = await createArchive({ files: [exe], outDir: out, name: 'same', mtime: MTIME })
+    const before = await readFile(first.path)
+    const second = await createArchive({ files: [exe2], outDir: out, name: 'same', mtime: MTIME })
+    expect(second.path).toBe(first.path)
+    expect((await readFile(second.path)).equals(before)).toBe(false)
+    expect(await readdir(out)).toEqual(['same.tar.xz'])
+  })
+
+  test('rejects entry names that are not plain file names', async () => {
+    const out = await freshDir('names')
+    await expect(
+      createArchive({ files: [{ path: exe, name: '../evil' }], outDir: out, name: 'n' })
+    ).rejects.toThrow('archive entry name "../evil" contains "/"')
+    await expect(createArchive({ files: [], outDir: out, name: 'n' })).rejects.toThrow(
+      'an archive needs at least one file'
+    )
+    await mkdir(join(out, 'sub'))
+    await expect(
+      createArchive({ files: [join(out, 'sub')], outDir: out, name: 'n' })
+    ).rejects.toThrow('is not a regular file')
+  })
+})
