@@ -225,6 +225,7 @@ class Reader {
 
   /** A NUL-terminated string within [offset, offset + limit). */
   cString(offset: number, limit: number, what: string): string {
+    if (limit <= 0) throw new ElfParseError(`malformed ELF: ${what} at offset ${offset} is empty`)
     const max = Math.min(limit, MAX_STRING, this.source.size - offset)
     if (!Number.isSafeInteger(offset) || offset < 0 || max <= 0) {
       throw new ElfParseError(

@@ -131,6 +131,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const args = [...(options.args ?? DEFAULT_SMOKE_ARGS)]
   const timeoutSec = options.timeoutSec ?? DEFAULT_SMOKE_TIMEOUT_SEC
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
+  if (!Number.isFinite(timeoutSec) || timeoutSec <= 0) {
+    throw new Error(`smoke timeout must be a positive number of seconds, got ${timeoutSec}`)
+  }
   const expect = options.expect == null ? null : toRegExp(options.expect)
   const exe = resolve(options.path)
   const native = (options.hostSystem ?? hostSystem()) === options.target.system

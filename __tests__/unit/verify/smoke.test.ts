@@ -219,3 +219,11 @@ describe('finding qemu', () => {
     )
   })
 })
+
+describe('smoke options', () => {
+  test('a timeout that is not a positive number is refused up front', async () => {
+    await expect(
+      runSmoke({ path: paths['x86_64-static'], target: target('x86_64-linux'), timeoutSec: 0 })
+    ).rejects.toThrow('smoke timeout must be a positive number of seconds, got 0')
+  })
+})
