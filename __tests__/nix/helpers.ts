@@ -13,7 +13,12 @@ export function privateNixConf(lines: readonly string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'static-cross-nixconf-'))
   writeFileSync(
     join(dir, 'nix.conf'),
-    ['substituters =', 'experimental-features = nix-command flakes', 'sandbox = false', ...lines].join('\n') + '\n'
+    [
+      'substituters =',
+      'experimental-features = nix-command flakes',
+      'sandbox = false',
+      ...lines
+    ].join('\n') + '\n'
   )
   return dir
 }
@@ -22,8 +27,16 @@ export function nixEnv(confDir: string): NodeJS.ProcessEnv {
   return { ...process.env, NIX_CONF_DIR: confDir }
 }
 
-export function run(command: string, args: readonly string[], options: ExecFileSyncOptions = {}): string {
-  return execFileSync(command, [...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options }) as string
+export function run(
+  command: string,
+  args: readonly string[],
+  options: ExecFileSyncOptions = {}
+): string {
+  return execFileSync(command, [...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options
+  }) as string
 }
 
 export function hasCommand(command: string): boolean {

@@ -155,7 +155,11 @@ maybe('qemu-hosted iserv wrapper with Debian GHC (real)', () => {
       interpreter,
       join(LIB, 'interpreter', 'Main.hs')
     ])
-    const wrapper = await buildWrapper({ qemu: QEMU, iserv: interpreter, name: 'static-cross-iserv-wrapper' })
+    const wrapper = await buildWrapper({
+      qemu: QEMU,
+      iserv: interpreter,
+      name: 'static-cross-iserv-wrapper'
+    })
     const exe = join(work, 'th-own')
     run(
       'ghc',

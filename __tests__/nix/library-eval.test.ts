@@ -13,7 +13,9 @@ const confDir = privateNixConf()
 const env = nixEnv(confDir)
 
 function evalJson<T>(expr: string, extra: readonly string[] = []): T {
-  const out = run('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr, ...extra], { env })
+  const out = run('nix-instantiate', ['--eval', '--strict', '--json', '--expr', expr, ...extra], {
+    env
+  })
   return JSON.parse(out) as T
 }
 
@@ -40,7 +42,9 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
       withLib('new', `builtins.mapAttrs (t: _: (l.crossPkgsFor t l.pkgs).tag) l.targets`)
     )
     for (const [name, spec] of TARGETS) {
-      expect(tags[name]).toBe(spec.nixpkgsCross === null ? 'pkgsStatic' : `pkgsCross.${spec.nixpkgsCross}.pkgsStatic`)
+      expect(tags[name]).toBe(
+        spec.nixpkgsCross === null ? 'pkgsStatic' : `pkgsCross.${spec.nixpkgsCross}.pkgsStatic`
+      )
     }
   })
 
@@ -67,13 +71,26 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
   it('detects whether nixpkgs proxies TH (new vs old generic builder, GHC version)', () => {
     const th = (builder: 'new' | 'old', target: string, ghc: string | null): ThStrategy =>
       evalJson<ThStrategy>(
-        withLib(builder, `l.thStrategy { target = "${target}"; ghc = ${ghc === null ? 'null' : `"${ghc}"`}; }`)
+        withLib(
+          builder,
+          `l.thStrategy { target = "${target}"; ghc = ${ghc === null ? 'null' : `"${ghc}"`}; }`
+        )
       )
     const newDefault = th('new', 'aarch64-linux', null)
-    expect(newDefault).toMatchObject({ path: 'nixpkgs-iserv-proxy', nixpkgsProxiesTH: true, needsOverlay: false })
+    expect(newDefault).toMatchObject({
+      path: 'nixpkgs-iserv-proxy',
+      nixpkgsProxiesTH: true,
+      needsOverlay: false
+    })
     expect(newDefault.ghc).toBe('ghc9122')
-    expect(th('old', 'aarch64-linux', null)).toMatchObject({ path: 'library-qemu-iserv', needsOverlay: true })
-    expect(th('new', 'riscv64-linux', 'ghc928')).toMatchObject({ path: 'library-qemu-iserv', ghcVersion: '9.2.8' })
+    expect(th('old', 'aarch64-linux', null)).toMatchObject({
+      path: 'library-qemu-iserv',
+      needsOverlay: true
+    })
+    expect(th('new', 'riscv64-linux', 'ghc928')).toMatchObject({
+      path: 'library-qemu-iserv',
+      ghcVersion: '9.2.8'
+    })
     expect(th('new', 'armv7l-linux', 'ghc966').path).toBe('unsupported')
     expect(th('old', 'x86_64-linux', null).path).toBe('native')
     expect(th('old', 'armv7l-linux', null).splitSections).toBe(false)
@@ -82,7 +99,10 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
 
   it('gives flag lists per arch: split sections off on ARM32 only', () => {
     const flags = evalJson<Record<string, string[]>>(
-      withLib('old', `builtins.mapAttrs (t: _: l.crossFlagsFor { target = t; pgmi = "/w/iserv-wrapper"; }) l.targets`)
+      withLib(
+        'old',
+        `builtins.mapAttrs (t: _: l.crossFlagsFor { target = t; pgmi = "/w/iserv-wrapper"; }) l.targets`
+      )
     )
     for (const [name, list] of Object.entries(flags)) {
       expect(list.slice(0, 3)).toEqual([
@@ -105,11 +125,15 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
       wrapperScript: string
     }>(`import ${join(STUBS, 'overlay-check.nix')} { target = "armv7l-linux"; }`)
     expect(r.overlaid).toBe(true)
-    expect(r.aeson.configureFlags).toEqual(expect.arrayContaining(['--own-flag', `--ghc-option=${r.pgmi}`]))
+    expect(r.aeson.configureFlags).toEqual(
+      expect.arrayContaining(['--own-flag', `--ghc-option=${r.pgmi}`])
+    )
     expect(r.aeson.enableDeadCodeElimination).toBe(false)
     expect(r.ghci.configureFlags).toEqual(['--own-flag'])
     expect(r.handExcluded.configureFlags).toEqual(['--own-flag'])
-    expect(r.wrapperScript).toContain(`exec '/stub/bin/qemu-arm' '/stub/static-cross-iserv/bin/static-cross-iserv' "$@"`)
+    expect(r.wrapperScript).toContain(
+      `exec '/stub/bin/qemu-arm' '/stub/static-cross-iserv/bin/static-cross-iserv' "$@"`
+    )
   })
 
   it('overlay: leaves a set alone when nixpkgs already proxies TH; i686 needs no qemu', () => {
@@ -121,7 +145,9 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
     const i686 = evalJson<{ wrapperScript: string }>(
       `import ${join(STUBS, 'overlay-check.nix')} { target = "i686-linux"; }`
     )
-    expect(i686.wrapperScript).toContain(`exec '/stub/static-cross-iserv/bin/static-cross-iserv' "$@"`)
+    expect(i686.wrapperScript).toContain(
+      `exec '/stub/static-cross-iserv/bin/static-cross-iserv' "$@"`
+    )
   })
 
   it('fromExpression hands a PostgREST-shaped function pkgsCross.<attr>, so its pkgsStatic is the cross set', () => {
@@ -131,17 +157,27 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
         `l.fromExpression { file = ${join(STUBS, 'static.nix')}; target = "armv6l-linux"; src = ${STUBS}; args = { compiler = "ghc9122"; name = "postgrest"; }; }`
       )
     )
-    expect(out).toMatch(/^stub:pkgsCross\.raspberryPi\.pkgsStatic:pkgsCross\.raspberryPi\.pkgsStatic\/native-bignum\/ghc9122:postgrest:/)
+    expect(out).toMatch(
+      /^stub:pkgsCross\.raspberryPi\.pkgsStatic:pkgsCross\.raspberryPi\.pkgsStatic\/native-bignum\/ghc9122:postgrest:/
+    )
   })
 
   it('the TypeScript argv drives nix/build.nix with --argstr only (expression and package modes)', () => {
     const libraryDir = shippedLibraryDir()
     expect(libraryDir).toBe(LIB)
     const target = findTarget('s390x-linux')!
-    const evalArgv = (argv: string[]): string[] =>
-      ['eval', '--impure', ...argv.slice(1).filter((a) => a !== '--no-link' && a !== '-L')]
+    const evalArgv = (argv: string[]): string[] => [
+      'eval',
+      '--impure',
+      ...argv.slice(1).filter((a) => a !== '--no-link' && a !== '-L')
+    ]
     const expression = nixBuildInvocation({
-      mode: { kind: 'expression', file: 'static.nix', args: { compiler: 'ghc9122', name: 'a"b${x}' }, nixpkgs: { path: 'nixpkgs' } },
+      mode: {
+        kind: 'expression',
+        file: 'static.nix',
+        args: { compiler: 'ghc9122', name: 'a"b${x}' },
+        nixpkgs: { path: 'nixpkgs' }
+      },
       target,
       projectDir: STUBS,
       libraryDir,
@@ -154,13 +190,26 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
     expect(viaCli).toMatch(/^stub:pkgsCross\.s390x\.pkgsStatic:.*:a"b\$\{x\}:/)
 
     const pkg = nixBuildInvocation({
-      mode: { kind: 'package', name: 'my-app', ghc: 'ghc928', nixpkgs: { path: join(STUBS, 'nixpkgs') } },
+      mode: {
+        kind: 'package',
+        name: 'my-app',
+        ghc: 'ghc928',
+        nixpkgs: { path: join(STUBS, 'nixpkgs') }
+      },
       target: findTarget('x86_64-linux')!,
       projectDir: STUBS,
       libraryDir,
       printBuildLogs: false
     })
-    const built = JSON.parse(run('nix', ['--offline', ...evalArgv(pkg.argv)], { env })) as Record<string, unknown>
-    expect(built).toMatchObject({ stub: 'callCabal2nix', name: 'my-app', static: true, tag: 'pkgsStatic/ghc928' })
+    const built = JSON.parse(run('nix', ['--offline', ...evalArgv(pkg.argv)], { env })) as Record<
+      string,
+      unknown
+    >
+    expect(built).toMatchObject({
+      stub: 'callCabal2nix',
+      name: 'my-app',
+      static: true,
+      tag: 'pkgsStatic/ghc928'
+    })
   })
 })

@@ -35,7 +35,10 @@ export function needsEmulation(target: TargetSpec, hostSystem = 'x86_64-linux'):
  * target system the host is not (i686-linux included: the kernel runs it, but Nix still has to
  * be told it may). Space separated, sorted, no duplicates; empty when nothing is foreign.
  */
-export function extraPlatformsValue(targets: readonly TargetSpec[], hostSystem = 'x86_64-linux'): string {
+export function extraPlatformsValue(
+  targets: readonly TargetSpec[],
+  hostSystem = 'x86_64-linux'
+): string {
   const systems = new Set(targets.map((t) => t.system).filter((s) => s !== hostSystem))
   return [...systems].sort().join(' ')
 }
@@ -52,13 +55,34 @@ function hexBytes(bytes: readonly number[]): string {
  * the Nix build sandbox where `interpreter` is not visible.
  */
 export function binfmtRegisterLine(target: TargetSpec, interpreter: string, flags = 'F'): string {
-  if (/[:\n]/.test(interpreter)) throw new Error(`binfmt interpreter path cannot contain ':' or newlines: ${interpreter}`)
+  if (/[:\n]/.test(interpreter))
+    throw new Error(`binfmt interpreter path cannot contain ':' or newlines: ${interpreter}`)
   const { elf } = target
   const big = elf.endian === 'big'
-  const u16 = (v: number): number[] => (big ? [(v >> 8) & 0xff, v & 0xff] : [v & 0xff, (v >> 8) & 0xff])
-  const ident = [0x7f, 0x45, 0x4c, 0x46, elf.class === 64 ? 2 : 1, big ? 2 : 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+  const u16 = (v: number): number[] =>
+    big ? [(v >> 8) & 0xff, v & 0xff] : [v & 0xff, (v >> 8) & 0xff]
+  const ident = [
+    0x7f,
+    0x45,
+    0x4c,
+    0x46,
+    elf.class === 64 ? 2 : 1,
+    big ? 2 : 1,
+    1,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0
+  ]
   const magic = [...ident, ...u16(2), ...u16(elf.machine)]
-  const identMask = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+  const identMask = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+  ]
   const mask = [...identMask, ...u16(0xfffe), 0xff, 0xff]
   return `:${binfmtEntryName(target)}:M::${hexBytes(magic)}:${hexBytes(mask)}:${interpreter}:${flags}`
 }
@@ -106,7 +130,9 @@ async function privileged(
   const [cmd, argv] = options.sudo ? ['sudo', [command, ...args]] : [command, args]
   const result = await runCommand(cmd, argv, { echo: false, input })
   if (result.exitCode !== 0) {
-    throw new Error(`${[cmd, ...argv].join(' ')} failed (${result.exitCode}): ${result.stderr.trim()}`)
+    throw new Error(
+      `${[cmd, ...argv].join(' ')} failed (${result.exitCode}): ${result.stderr.trim()}`
+    )
   }
   return result
 }
@@ -137,7 +163,13 @@ export async function registerQemu(
   const hostSystem = options.hostSystem ?? 'x86_64-linux'
   const qemuDir = options.qemuDir ?? '/usr/bin'
   const shareDir = options.binfmtsShareDir ?? '/usr/share/binfmts'
-  const registration: BinfmtRegistration = { binfmtDir, mounted: false, changes: [], alreadyEnabled: [], native: [] }
+  const registration: BinfmtRegistration = {
+    binfmtDir,
+    mounted: false,
+    changes: [],
+    alreadyEnabled: [],
+    native: []
+  }
 
   if (!existsSync(join(binfmtDir, 'register'))) {
     await privileged('mount', ['-t', 'binfmt_misc', 'binfmt_misc', binfmtDir], options)
@@ -166,7 +198,11 @@ export async function registerQemu(
       await writeProcFile(join(binfmtDir, entry), '1', options)
       registration.changes.push({ entry, before, via: 'register' })
     } else {
-      await writeProcFile(join(binfmtDir, 'register'), binfmtRegisterLine(target, qemuProgram(target, qemuDir)), options)
+      await writeProcFile(
+        join(binfmtDir, 'register'),
+        binfmtRegisterLine(target, qemuProgram(target, qemuDir)),
+        options
+      )
       registration.changes.push({ entry, before, via: 'register' })
     }
     if ((await entryState(binfmtDir, entry)) !== 'enabled') {
@@ -177,7 +213,10 @@ export async function registerQemu(
 }
 
 /** Undo what registerQemu did, newest change first. Safe to call twice. */
-export async function restoreBinfmt(registration: BinfmtRegistration, options: BinfmtOptions = {}): Promise<void> {
+export async function restoreBinfmt(
+  registration: BinfmtRegistration,
+  options: BinfmtOptions = {}
+): Promise<void> {
   const { binfmtDir } = registration
   for (const change of [...registration.changes].reverse()) {
     const now = await entryState(binfmtDir, change.entry)

@@ -34,7 +34,8 @@ export function parseNixBuildJson(stdout: string): BuiltResult[] {
   const parsed: unknown = JSON.parse(text.slice(start))
   if (!Array.isArray(parsed)) throw new Error('nix build --json did not print an array')
   return parsed.map((entry): BuiltResult => {
-    if (!isRecord(entry)) throw new Error(`unexpected nix build --json entry: ${JSON.stringify(entry)}`)
+    if (!isRecord(entry))
+      throw new Error(`unexpected nix build --json entry: ${JSON.stringify(entry)}`)
     const outputs: Record<string, string> = {}
     if (isRecord(entry.outputs)) {
       for (const [name, path] of Object.entries(entry.outputs)) {
@@ -48,8 +49,13 @@ export function parseNixBuildJson(stdout: string): BuiltResult[] {
 }
 
 /** Run `nix <argv>` (argv from nixBuildInvocation; `--json` is added when missing). */
-export async function nixBuild(argv: readonly string[], options: NixRunOptions = {}): Promise<NixBuildOutcome> {
-  const args = argv.includes('--json') ? [...argv] : [...argv.slice(0, 1), '--json', ...argv.slice(1)]
+export async function nixBuild(
+  argv: readonly string[],
+  options: NixRunOptions = {}
+): Promise<NixBuildOutcome> {
+  const args = argv.includes('--json')
+    ? [...argv]
+    : [...argv.slice(0, 1), '--json', ...argv.slice(1)]
   const run = await runNix(args, options)
   let results: BuiltResult[] = []
   let parseError: string | undefined

@@ -68,14 +68,17 @@ export function expandInstallable(template: string, target: TargetSpec): string 
   const expanded = template.replace(PLACEHOLDER, (whole, key: string) => {
     const value = values[key]
     if (value === undefined) {
-      throw new Error(`unknown placeholder ${whole} in installable '${template}' (known: {target}, {system}, {attr})`)
+      throw new Error(
+        `unknown placeholder ${whole} in installable '${template}' (known: {target}, {system}, {attr})`
+      )
     }
     return value
   })
   if (expanded.trim() === '') throw new Error('installable is empty')
   // An argv element starting with '-' would be read by nix as an option.
   if (expanded.startsWith('-')) throw new Error(`installable must not start with '-': ${expanded}`)
-  if (/[\s]/.test(expanded)) throw new Error(`installable must not contain whitespace: '${expanded}'`)
+  if (/[\s]/.test(expanded))
+    throw new Error(`installable must not contain whitespace: '${expanded}'`)
   return expanded
 }
 
@@ -131,7 +134,8 @@ export function nixBuildInvocation(request: NixBuildRequest): NixBuildInvocation
 
   if (mode.kind === 'expression') {
     if (mode.file.trim() === '') throw new Error('expression file is empty')
-    if (mode.attr !== undefined && !ATTR_PATH.test(mode.attr)) throw new Error(`invalid attribute path: ${mode.attr}`)
+    if (mode.attr !== undefined && !ATTR_PATH.test(mode.attr))
+      throw new Error(`invalid attribute path: ${mode.attr}`)
     const args = mode.args ?? {}
     for (const key of Object.keys(args)) {
       if (!ARG_NAME.test(key)) throw new Error(`invalid argument name for ${mode.file}: ${key}`)
@@ -159,7 +163,8 @@ export function nixBuildInvocation(request: NixBuildRequest): NixBuildInvocation
   }
 
   if (!CABAL_PACKAGE.test(mode.name)) throw new Error(`invalid cabal package name: ${mode.name}`)
-  if (mode.ghc !== undefined && !HASKELL_SET.test(mode.ghc)) throw new Error(`invalid GHC package set name: ${mode.ghc}`)
+  if (mode.ghc !== undefined && !HASKELL_SET.test(mode.ghc))
+    throw new Error(`invalid GHC package set name: ${mode.ghc}`)
   return lib(
     [
       '--argstr',
@@ -181,7 +186,9 @@ export function nixBuildInvocation(request: NixBuildRequest): NixBuildInvocation
 
 /** A directory that holds the shipped library (its entry points are all present). */
 export function isLibraryDir(dir: string): boolean {
-  return ['default.nix', 'build.nix', 'targets.json', 'iserv-wrapper.nix'].every((f) => existsSync(join(dir, f)))
+  return ['default.nix', 'build.nix', 'targets.json', 'iserv-wrapper.nix'].every((f) =>
+    existsSync(join(dir, f))
+  )
 }
 
 /**
@@ -199,5 +206,7 @@ export function shippedLibraryDir(moduleUrl: string = import.meta.url): string {
     if (parent === dir) break
     dir = parent
   }
-  throw new Error(`the static-cross Nix library (nix/) was not found above ${fileURLToPath(moduleUrl)}`)
+  throw new Error(
+    `the static-cross Nix library (nix/) was not found above ${fileURLToPath(moduleUrl)}`
+  )
 }
