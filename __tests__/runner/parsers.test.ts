@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import { evaluateDefault, evaluatePostIf, inputEnvName } from '../../test-support/runner/action-metadata.js'
+import {
+  evaluateDefault,
+  evaluatePostIf,
+  inputEnvName
+} from '../../test-support/runner/action-metadata.js'
 import { parseKeyValueFile, parsePathFile } from '../../test-support/runner/file-commands.js'
 import { makeRuntimeToken, readRuntimeToken } from '../../test-support/runner/jwt.js'
 import { applyMasks, parseWorkflowCommands } from '../../test-support/runner/workflow-commands.js'
@@ -19,7 +23,9 @@ describe('file commands', () => {
   })
 
   it('reports a heredoc without its closing delimiter and lines of no known form', () => {
-    expect(parseKeyValueFile('a<<EOF\nvalue\n').errors).toEqual(["Invalid value. Matching delimiter not found 'EOF'"])
+    expect(parseKeyValueFile('a<<EOF\nvalue\n').errors).toEqual([
+      "Invalid value. Matching delimiter not found 'EOF'"
+    ])
     expect(parseKeyValueFile('just text\n').errors).toEqual(["Invalid format 'just text'"])
     expect(parseKeyValueFile('=value\n').errors).toHaveLength(1)
   })
@@ -40,14 +46,25 @@ describe('workflow commands', () => {
         '::warning::careful\n::notice::fyi\n'
     )
     expect(parsed.annotations).toEqual([
-      { level: 'error', message: '50% done\nnext', title: 'A: B, C', file: 'src/x.ts', line: 3, endLine: 4, col: 5, endColumn: 9 },
+      {
+        level: 'error',
+        message: '50% done\nnext',
+        title: 'A: B, C',
+        file: 'src/x.ts',
+        line: 3,
+        endLine: 4,
+        col: 5,
+        endColumn: 9
+      },
       { level: 'warning', message: 'careful' },
       { level: 'notice', message: 'fyi' }
     ])
   })
 
   it('collects groups, debug lines and masks, and keeps plain lines', () => {
-    const parsed = parseWorkflowCommands('before\n::group::Build\ninside\n::endgroup::\n::debug::dbg\n::add-mask::hunter2\n::group::open\n')
+    const parsed = parseWorkflowCommands(
+      'before\n::group::Build\ninside\n::endgroup::\n::debug::dbg\n::add-mask::hunter2\n::group::open\n'
+    )
     expect(parsed.groups).toEqual([
       { title: 'Build', lines: ['##[group]Build', 'inside'], closed: true },
       { title: 'open', lines: ['##[group]open'], closed: false }
@@ -58,7 +75,9 @@ describe('workflow commands', () => {
   })
 
   it('ignores commands between stop-commands and its token', () => {
-    const parsed = parseWorkflowCommands('::stop-commands::tok\n::error::not one\n::tok::\n::error::real\n')
+    const parsed = parseWorkflowCommands(
+      '::stop-commands::tok\n::error::not one\n::tok::\n::error::real\n'
+    )
     expect(parsed.annotations).toEqual([{ level: 'error', message: 'real' }])
     expect(parsed.lines).toContain('::error::not one')
   })
@@ -84,14 +103,18 @@ describe('action metadata helpers', () => {
 
   it('evaluates ${{ github.token }} and refuses any other expression', () => {
     expect(evaluateDefault('token', '${{ github.token }}', { githubToken: 'ghs_x' })).toBe('ghs_x')
-    expect(() => evaluateDefault('ref', '${{ github.ref }}', { githubToken: 'ghs_x' })).toThrow(/cannot evaluate/)
+    expect(() => evaluateDefault('ref', '${{ github.ref }}', { githubToken: 'ghs_x' })).toThrow(
+      /cannot evaluate/
+    )
   })
 
   it('evaluates post-if against the main step', () => {
     expect(evaluatePostIf('always()', 'failure')).toBe(true)
     expect(evaluatePostIf('${{ success() }}', 'failure')).toBe(false)
     expect(evaluatePostIf('failure()', 'failure')).toBe(true)
-    expect(() => evaluatePostIf("github.event_name == 'push'", 'success')).toThrow(/cannot evaluate/)
+    expect(() => evaluatePostIf("github.event_name == 'push'", 'success')).toThrow(
+      /cannot evaluate/
+    )
   })
 })
 

@@ -31,9 +31,12 @@ export async function readActionMetadata(actionDir: string): Promise<ActionMetad
   const runs = doc['runs'] as Record<string, unknown> | undefined
   if (!runs || typeof runs !== 'object') throw new Error(`${file}: no runs section`)
   if (runs['using'] !== SUPPORTED_RUNTIME) {
-    throw new Error(`${file}: runs.using is ${String(runs['using'])}; this runner only runs ${SUPPORTED_RUNTIME} actions`)
+    throw new Error(
+      `${file}: runs.using is ${String(runs['using'])}; this runner only runs ${SUPPORTED_RUNTIME} actions`
+    )
   }
-  if (runs['pre'] !== undefined) throw new Error(`${file}: runs.pre is not supported by this runner`)
+  if (runs['pre'] !== undefined)
+    throw new Error(`${file}: runs.pre is not supported by this runner`)
   if (typeof runs['main'] !== 'string') throw new Error(`${file}: runs.main is missing`)
 
   const inputs: Record<string, ActionInput> = {}
@@ -43,8 +46,10 @@ export async function readActionMetadata(actionDir: string): Promise<ActionMetad
     if (spec?.['description'] !== undefined) input.description = String(spec['description'])
     if (spec?.['required'] !== undefined) input.required = Boolean(spec['required'])
     // YAML may type a default as a number or boolean; the runner hands it over as text.
-    if (spec?.['default'] !== undefined && spec['default'] !== null) input.default = String(spec['default'])
-    if (spec?.['deprecationMessage'] !== undefined) input.deprecationMessage = String(spec['deprecationMessage'])
+    if (spec?.['default'] !== undefined && spec['default'] !== null)
+      input.default = String(spec['default'])
+    if (spec?.['deprecationMessage'] !== undefined)
+      input.deprecationMessage = String(spec['deprecationMessage'])
     inputs[name] = input
   }
 
@@ -70,11 +75,18 @@ const EXPRESSION = /\$\{\{(.*?)\}\}/g
  * Evaluates the expressions an input default may hold. Only `github.token` is known
  * here; anything else would silently become a wrong value, so it is refused.
  */
-export function evaluateDefault(inputName: string, value: string, context: ExpressionContext): string {
+export function evaluateDefault(
+  inputName: string,
+  value: string,
+  context: ExpressionContext
+): string {
   return value.replace(EXPRESSION, (whole, inner: string) => {
     const expression = inner.trim()
-    if (expression === 'github.token' || expression === "github['token']") return context.githubToken
-    throw new Error(`input ${inputName}: default ${whole} is an expression this runner cannot evaluate`)
+    if (expression === 'github.token' || expression === "github['token']")
+      return context.githubToken
+    throw new Error(
+      `input ${inputName}: default ${whole} is an expression this runner cannot evaluate`
+    )
   })
 }
 

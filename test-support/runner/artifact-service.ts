@@ -38,7 +38,8 @@ function requireString(body: JsonObject, field: string): string {
 function optionalWrapped(body: JsonObject, field: string): string | undefined {
   const value = body[field]
   if (value === undefined || value === null) return undefined
-  if (typeof value === 'object' && 'value' in (value as JsonObject)) return String((value as JsonObject)['value'])
+  if (typeof value === 'object' && 'value' in (value as JsonObject))
+    return String((value as JsonObject)['value'])
   return String(value)
 }
 
@@ -67,12 +68,17 @@ export class ArtifactService {
       case 'DeleteArtifact':
         return this.deleteArtifact(body, caller)
       default:
-        throw new TwirpError('bad_route', `no handler for path "/twirp/github.actions.results.api.v1.ArtifactService/${method}"`)
+        throw new TwirpError(
+          'bad_route',
+          `no handler for path "/twirp/github.actions.results.api.v1.ArtifactService/${method}"`
+        )
     }
   }
 
   list(runBackendId?: string): StoredArtifact[] {
-    return this.artifacts.filter(a => runBackendId === undefined || a.runBackendId === runBackendId).map(a => ({ ...a }))
+    return this.artifacts
+      .filter((a) => runBackendId === undefined || a.runBackendId === runBackendId)
+      .map((a) => ({ ...a }))
   }
 
   private ensureCallerOwnsRun(body: JsonObject, caller: RuntimeTokenClaims): string {
@@ -90,12 +96,18 @@ export class ArtifactService {
       throw new TwirpError('permission_denied', 'token is not scoped to this workflow job')
     }
     const name = requireString(body, 'name')
-    const badCharacter = FORBIDDEN_NAME_CHARACTERS.find(c => name.includes(c))
+    const badCharacter = FORBIDDEN_NAME_CHARACTERS.find((c) => name.includes(c))
     if (badCharacter !== undefined) {
-      throw new TwirpError('invalid_argument', `artifact name contains an invalid character: ${JSON.stringify(badCharacter)}`)
+      throw new TwirpError(
+        'invalid_argument',
+        `artifact name contains an invalid character: ${JSON.stringify(badCharacter)}`
+      )
     }
-    if (this.artifacts.some(a => a.runBackendId === runBackendId && a.name === name)) {
-      throw new TwirpError('already_exists', 'an artifact with this name already exists on the workflow run')
+    if (this.artifacts.some((a) => a.runBackendId === runBackendId && a.name === name)) {
+      throw new TwirpError(
+        'already_exists',
+        'an artifact with this name already exists on the workflow run'
+      )
     }
     const mimeType = optionalWrapped(body, 'mime_type') ?? 'application/zip'
     const artifactId = this.nextArtifactId++
@@ -115,15 +127,27 @@ export class ArtifactService {
       version: typeof body['version'] === 'number' ? body['version'] : undefined
     }
     this.artifacts.push(artifact)
-    return { ok: true, signed_upload_url: this.blobs.signedUrl(ARTIFACT_CONTAINER, artifact.blobName, { permissions: 'write' }) }
+    return {
+      ok: true,
+      signed_upload_url: this.blobs.signedUrl(ARTIFACT_CONTAINER, artifact.blobName, {
+        permissions: 'write'
+      })
+    }
   }
 
-  private async finalizeArtifact(body: JsonObject, caller: RuntimeTokenClaims): Promise<JsonObject> {
+  private async finalizeArtifact(
+    body: JsonObject,
+    caller: RuntimeTokenClaims
+  ): Promise<JsonObject> {
     const runBackendId = this.ensureCallerOwnsRun(body, caller)
     const jobBackendId = requireString(body, 'workflow_job_run_backend_id')
     const name = requireString(body, 'name')
     const artifact = this.artifacts.find(
-      a => a.runBackendId === runBackendId && a.jobBackendId === jobBackendId && a.name === name && !a.finalized
+      (a) =>
+        a.runBackendId === runBackendId &&
+        a.jobBackendId === jobBackendId &&
+        a.name === name &&
+        !a.finalized
     )
     if (!artifact) throw new TwirpError('not_found', 'artifact not found')
     if (!(await this.blobs.properties(ARTIFACT_CONTAINER, artifact.blobName))) {
@@ -140,10 +164,10 @@ export class ArtifactService {
     const nameFilter = optionalWrapped(body, 'name_filter')
     const idFilter = optionalWrapped(body, 'id_filter')
     const artifacts = this.artifacts
-      .filter(a => a.finalized && a.runBackendId === runBackendId)
-      .filter(a => nameFilter === undefined || a.name === nameFilter)
-      .filter(a => idFilter === undefined || String(a.artifactId) === idFilter)
-      .map(a => ({
+      .filter((a) => a.finalized && a.runBackendId === runBackendId)
+      .filter((a) => nameFilter === undefined || a.name === nameFilter)
+      .filter((a) => idFilter === undefined || String(a.artifactId) === idFilter)
+      .map((a) => ({
         workflow_run_backend_id: a.runBackendId,
         workflow_job_run_backend_id: a.jobBackendId,
         database_id: String(a.artifactId),
@@ -158,7 +182,9 @@ export class ArtifactService {
   private getSignedArtifactURL(body: JsonObject, caller: RuntimeTokenClaims): JsonObject {
     const runBackendId = this.ensureCallerOwnsRun(body, caller)
     const name = requireString(body, 'name')
-    const artifact = this.artifacts.find(a => a.finalized && a.runBackendId === runBackendId && a.name === name)
+    const artifact = this.artifacts.find(
+      (a) => a.finalized && a.runBackendId === runBackendId && a.name === name
+    )
     if (!artifact) throw new TwirpError('not_found', 'artifact not found')
     return {
       signed_url: this.blobs.signedUrl(ARTIFACT_CONTAINER, artifact.blobName, {
@@ -171,7 +197,9 @@ export class ArtifactService {
   private async deleteArtifact(body: JsonObject, caller: RuntimeTokenClaims): Promise<JsonObject> {
     const runBackendId = this.ensureCallerOwnsRun(body, caller)
     const name = requireString(body, 'name')
-    const index = this.artifacts.findIndex(a => a.finalized && a.runBackendId === runBackendId && a.name === name)
+    const index = this.artifacts.findIndex(
+      (a) => a.finalized && a.runBackendId === runBackendId && a.name === name
+    )
     const artifact = this.artifacts[index]
     if (!artifact) throw new TwirpError('not_found', 'artifact not found')
     this.artifacts.splice(index, 1)

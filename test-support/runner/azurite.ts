@@ -11,7 +11,10 @@ export interface AzuriteProcess {
 const LISTENING = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/
 
 /** Starts Azurite's blob service on a free loopback port and waits until it listens. */
-export async function startAzuriteBlob(location: string, startTimeoutMs = 30_000): Promise<AzuriteProcess> {
+export async function startAzuriteBlob(
+  location: string,
+  startTimeoutMs = 30_000
+): Promise<AzuriteProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -46,7 +49,7 @@ export async function startAzuriteBlob(location: string, startTimeoutMs = 30_000
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', onData)
-    child.once('exit', code => {
+    child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`Azurite exited with ${code} before listening:\n${output}`))
     })
@@ -60,7 +63,7 @@ export async function startAzuriteBlob(location: string, startTimeoutMs = 30_000
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise(resolve => {
+  return new Promise((resolve) => {
     const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000)
     child.once('exit', () => {
       clearTimeout(killTimer)

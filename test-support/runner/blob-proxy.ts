@@ -18,7 +18,7 @@ function blobKindOf(urlPath: string): BlobKind | undefined {
   return undefined
 }
 
-const delay = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Flips every byte so the length stays right but the content is garbage. */
 function corrupt(body: Buffer): Buffer {
@@ -43,7 +43,11 @@ function azureErrorCodeFor(status: number): string {
   }
 }
 
-function sendAzureError(res: http.ServerResponse, fault: Readonly<FaultSpec>, status: number): void {
+function sendAzureError(
+  res: http.ServerResponse,
+  fault: Readonly<FaultSpec>,
+  status: number
+): void {
   const code = fault.azureErrorCode ?? azureErrorCodeFor(status)
   const message = fault.message ?? `Injected fault: ${status}`
   const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`
@@ -61,11 +65,15 @@ function sendAzureError(res: http.ServerResponse, fault: Readonly<FaultSpec>, st
  * A loopback HTTP proxy in front of Azurite. Signed URLs point here, so blob traffic
  * can be counted and faulted exactly like the Twirp services.
  */
-export async function startBlobProxy(azuriteOrigin: string, faults: FaultRegistry, calls: CallLog): Promise<BlobProxy> {
+export async function startBlobProxy(
+  azuriteOrigin: string,
+  faults: FaultRegistry,
+  calls: CallLog
+): Promise<BlobProxy> {
   const target = new URL(azuriteOrigin)
 
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch(error => {
+    void handle(req, res).catch((error) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' })
       res.end(`blob proxy error: ${(error as Error).message}`)
     })
@@ -81,8 +89,9 @@ export async function startBlobProxy(azuriteOrigin: string, faults: FaultRegistr
     if (fault?.delayMs) await delay(fault.delayMs)
     if (fault?.status !== undefined) {
       req.resume()
-      await new Promise(resolve => req.once('end', resolve))
-      if (!inspection) calls.record({ service: 'blob', method, status: fault.status, faulted: true, blobKind })
+      await new Promise((resolve) => req.once('end', resolve))
+      if (!inspection)
+        calls.record({ service: 'blob', method, status: fault.status, faulted: true, blobKind })
       sendAzureError(res, fault, fault.status)
       return
     }
@@ -102,7 +111,8 @@ export async function startBlobProxy(azuriteOrigin: string, faults: FaultRegistr
       upstream.once('error', reject)
     })
     const status = upstreamRes.statusCode ?? 502
-    if (!inspection) calls.record({ service: 'blob', method, status, faulted: fault !== undefined, blobKind })
+    if (!inspection)
+      calls.record({ service: 'blob', method, status, faulted: fault !== undefined, blobKind })
 
     if (fault?.corruptBody) {
       const chunks: Buffer[] = []
@@ -115,12 +125,12 @@ export async function startBlobProxy(azuriteOrigin: string, faults: FaultRegistr
     upstreamRes.pipe(res)
   }
 
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   return {
     origin: `http://127.0.0.1:${port}`,
     close: () =>
-      new Promise<void>(resolve => {
+      new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
       })

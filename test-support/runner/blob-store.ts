@@ -35,7 +35,10 @@ export class BlobStore {
     /** Origin of the blob proxy, put into signed URLs. */
     private readonly publicOrigin: string
   ) {
-    this.serviceClient = new BlobServiceClient(`${azuriteOrigin}/${DEV_ACCOUNT_NAME}`, this.credential)
+    this.serviceClient = new BlobServiceClient(
+      `${azuriteOrigin}/${DEV_ACCOUNT_NAME}`,
+      this.credential
+    )
   }
 
   async createContainers(): Promise<void> {
@@ -63,7 +66,10 @@ export class BlobStore {
   }
 
   /** Size and content type of a stored blob, or undefined when it does not exist. */
-  async properties(container: string, blobName: string): Promise<{ size: number; contentType?: string } | undefined> {
+  async properties(
+    container: string,
+    blobName: string
+  ): Promise<{ size: number; contentType?: string } | undefined> {
     const blob = this.serviceClient.getContainerClient(container).getBlobClient(blobName)
     try {
       const props = await blob.getProperties()
@@ -75,7 +81,10 @@ export class BlobStore {
   }
 
   async read(container: string, blobName: string): Promise<Buffer> {
-    return this.serviceClient.getContainerClient(container).getBlobClient(blobName).downloadToBuffer()
+    return this.serviceClient
+      .getContainerClient(container)
+      .getBlobClient(blobName)
+      .downloadToBuffer()
   }
 
   async delete(container: string, blobName: string): Promise<void> {

@@ -50,32 +50,43 @@ export class CacheService {
       case 'GetCacheEntryDownloadURL':
         return this.getCacheEntryDownloadURL(body)
       default:
-        throw new TwirpError('bad_route', `no handler for path "/twirp/github.actions.results.api.v1.CacheService/${method}"`)
+        throw new TwirpError(
+          'bad_route',
+          `no handler for path "/twirp/github.actions.results.api.v1.CacheService/${method}"`
+        )
     }
   }
 
   list(): CacheEntry[] {
-    return this.entries.map(entry => ({ ...entry }))
+    return this.entries.map((entry) => ({ ...entry }))
   }
 
   /** The stored archive of a finalized entry (exact key; newest when versions differ). */
   async readArchive(key: string, version?: string): Promise<Buffer> {
-    const entry = this.newestFirst(this.entries.filter(e => e.finalized && e.key === key && (!version || e.version === version)))[0]
+    const entry = this.newestFirst(
+      this.entries.filter(
+        (e) => e.finalized && e.key === key && (!version || e.version === version)
+      )
+    )[0]
     if (!entry) throw new Error(`no finalized cache entry with key ${key}`)
     return this.blobs.read(CACHE_CONTAINER, entry.blobName)
   }
 
   async deleteAll(): Promise<void> {
-    for (const entry of this.entries.splice(0)) await this.blobs.delete(CACHE_CONTAINER, entry.blobName)
+    for (const entry of this.entries.splice(0))
+      await this.blobs.delete(CACHE_CONTAINER, entry.blobName)
   }
 
   private createCacheEntry(body: JsonObject, caller: RuntimeTokenClaims): JsonObject {
     const key = requireString(body, 'key')
     const version = requireString(body, 'version')
-    if (this.entries.some(e => e.key === key && e.version === version)) {
+    if (this.entries.some((e) => e.key === key && e.version === version)) {
       // The real service refuses a second entry for the same key and version, finalized or
       // still being uploaded; the client reports it as "another job may be creating this cache".
-      throw new TwirpError('already_exists', 'cache entry with the same key, version, and scope already exists')
+      throw new TwirpError(
+        'already_exists',
+        'cache entry with the same key, version, and scope already exists'
+      )
     }
     const entryId = this.nextEntryId++
     const entry: CacheEntry = {
@@ -88,13 +99,18 @@ export class CacheService {
       createdBy: caller
     }
     this.entries.push(entry)
-    return { ok: true, signed_upload_url: this.blobs.signedUrl(CACHE_CONTAINER, entry.blobName, { permissions: 'write' }) }
+    return {
+      ok: true,
+      signed_upload_url: this.blobs.signedUrl(CACHE_CONTAINER, entry.blobName, {
+        permissions: 'write'
+      })
+    }
   }
 
   private async finalizeCacheEntryUpload(body: JsonObject): Promise<JsonObject> {
     const key = requireString(body, 'key')
     const version = requireString(body, 'version')
-    const entry = this.entries.find(e => e.key === key && e.version === version && !e.finalized)
+    const entry = this.entries.find((e) => e.key === key && e.version === version && !e.finalized)
     if (!entry) throw new TwirpError('not_found', 'cache entry not found')
     const stored = await this.blobs.properties(CACHE_CONTAINER, entry.blobName)
     if (!stored) throw new TwirpError('failed_precondition', 'cache entry has no uploaded content')
@@ -109,24 +125,34 @@ export class CacheService {
   private getCacheEntryDownloadURL(body: JsonObject): JsonObject {
     const key = requireString(body, 'key')
     const version = requireString(body, 'version')
-    const restoreKeys = Array.isArray(body['restore_keys']) ? (body['restore_keys'] as unknown[]).map(String) : []
-    const candidates = this.newestFirst(this.entries.filter(e => e.finalized && e.version === version))
+    const restoreKeys = Array.isArray(body['restore_keys'])
+      ? (body['restore_keys'] as unknown[]).map(String)
+      : []
+    const candidates = this.newestFirst(
+      this.entries.filter((e) => e.finalized && e.version === version)
+    )
 
     // Exact primary key first; then each restore key in order, exact before prefix.
-    let match = candidates.find(e => e.key === key)
+    let match = candidates.find((e) => e.key === key)
     for (const restoreKey of restoreKeys) {
       if (match) break
-      match = candidates.find(e => e.key === restoreKey) ?? candidates.find(e => e.key.startsWith(restoreKey))
+      match =
+        candidates.find((e) => e.key === restoreKey) ??
+        candidates.find((e) => e.key.startsWith(restoreKey))
     }
     if (!match) return { ok: false }
     return {
       ok: true,
-      signed_download_url: this.blobs.signedUrl(CACHE_CONTAINER, match.blobName, { permissions: 'read' }),
+      signed_download_url: this.blobs.signedUrl(CACHE_CONTAINER, match.blobName, {
+        permissions: 'read'
+      }),
       matched_key: match.key
     }
   }
 
   private newestFirst(entries: CacheEntry[]): CacheEntry[] {
-    return [...entries].sort((a, b) => (this.finalizeOrder.get(b) ?? 0) - (this.finalizeOrder.get(a) ?? 0))
+    return [...entries].sort(
+      (a, b) => (this.finalizeOrder.get(b) ?? 0) - (this.finalizeOrder.get(a) ?? 0)
+    )
   }
 }

@@ -6,7 +6,8 @@
 
 export type ServiceName = 'cache' | 'artifact' | 'blob'
 
-export type CacheMethod = 'CreateCacheEntry' | 'FinalizeCacheEntryUpload' | 'GetCacheEntryDownloadURL'
+export type CacheMethod =
+  'CreateCacheEntry' | 'FinalizeCacheEntryUpload' | 'GetCacheEntryDownloadURL'
 export type ArtifactMethod =
   | 'CreateArtifact'
   | 'FinalizeArtifact'
@@ -90,7 +91,7 @@ export class FaultRegistry {
   }
 
   remove(fault: ActiveFault): void {
-    this.entries = this.entries.filter(entry => entry !== fault)
+    this.entries = this.entries.filter((entry) => entry !== fault)
   }
 
   clear(): void {
@@ -104,7 +105,7 @@ export class FaultRegistry {
   /** Finds the fault for a request and uses up one of its times. */
   take(request: RequestDescription): Readonly<FaultSpec> | undefined {
     const entry = this.entries.find(
-      candidate =>
+      (candidate) =>
         candidate.remaining > 0 &&
         candidate.spec.service === request.service &&
         (candidate.spec.method === undefined || candidate.spec.method === request.method) &&
@@ -151,8 +152,9 @@ export class CallLog {
 
   /** Number of calls to a service, or to one of its methods. */
   count(service: ServiceName, method?: string): number {
-    return this.records.filter(r => r.service === service && (method === undefined || r.method === method))
-      .length
+    return this.records.filter(
+      (r) => r.service === service && (method === undefined || r.method === method)
+    ).length
   }
 
   byMethod(service: ServiceName): Record<string, number> {

@@ -59,7 +59,7 @@ export function parseKeyValueFile(content: string): KeyValueFile {
 }
 
 export function parsePathFile(content: string): string[] {
-  return content.split(/\r?\n/).filter(line => line !== '')
+  return content.split(/\r?\n/).filter((line) => line !== '')
 }
 
 /** The runner refuses a step summary larger than this and uploads nothing. */

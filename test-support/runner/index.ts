@@ -1,7 +1,13 @@
 export { startServices } from './services.js'
 export type { Services, StartServicesOptions, WorkflowRun, DownloadedArtifact } from './services.js'
 export { runAction } from './run-action.js'
-export type { RunActionOptions, ActionRunResult, StepResult, StepAnnotation, StepStage } from './run-action.js'
+export type {
+  RunActionOptions,
+  ActionRunResult,
+  StepResult,
+  StepAnnotation,
+  StepStage
+} from './run-action.js'
 export { artifactStorageQuotaFault, FaultRegistry, CallLog } from './faults.js'
 export type {
   FaultSpec,

@@ -16,7 +16,10 @@ function base64Url(json: unknown): string {
   return Buffer.from(JSON.stringify(json)).toString('base64url')
 }
 
-export function makeRuntimeToken(claims: RuntimeTokenClaims, cacheScopeRef = 'refs/heads/main'): string {
+export function makeRuntimeToken(
+  claims: RuntimeTokenClaims,
+  cacheScopeRef = 'refs/heads/main'
+): string {
   const nowSeconds = Math.floor(Date.now() / 1000)
   const header = { typ: 'JWT', alg: 'none' }
   const payload = {

@@ -26,9 +26,14 @@ interface Handlers {
   calls: CallLog
 }
 
-const delay = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: http.OutgoingHttpHeaders = {}): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  extraHeaders: http.OutgoingHttpHeaders = {}
+): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -38,7 +43,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, extra
   res.end(text)
 }
 
-function sendTwirpError(res: http.ServerResponse, error: TwirpError, extraHeaders: http.OutgoingHttpHeaders = {}): number {
+function sendTwirpError(
+  res: http.ServerResponse,
+  error: TwirpError,
+  extraHeaders: http.OutgoingHttpHeaders = {}
+): number {
   sendJson(res, error.status, error.toJSON(), extraHeaders)
   return error.status
 }
@@ -55,7 +64,8 @@ async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, u
   if (text === '') return {}
   try {
     const parsed: unknown = JSON.parse(text)
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>
   } catch {
     // fall through to the malformed error below
   }
@@ -68,8 +78,9 @@ async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, u
  */
 export async function startResultsServer(handlers: Handlers): Promise<ResultsServer> {
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch(error => {
-      if (!res.headersSent) sendTwirpError(res, new TwirpError('internal', (error as Error).message))
+    void handle(req, res).catch((error) => {
+      if (!res.headersSent)
+        sendTwirpError(res, new TwirpError('internal', (error as Error).message))
       else res.end()
     })
   })
@@ -77,7 +88,9 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const urlPath = new URL(req.url ?? '/', 'http://results').pathname
     const inspection = req.headers[INSPECTION_HEADER] !== undefined
-    const [twirpService, method = ''] = urlPath.startsWith(TWIRP_PREFIX) ? urlPath.slice(TWIRP_PREFIX.length).split('/') : []
+    const [twirpService, method = ''] = urlPath.startsWith(TWIRP_PREFIX)
+      ? urlPath.slice(TWIRP_PREFIX.length).split('/')
+      : []
     const service = twirpService ? SERVICE_OF_TWIRP_NAME[twirpService] : undefined
     if (req.method !== 'POST' || !service) {
       req.resume()
@@ -92,7 +105,8 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
     if (fault?.delayMs) await delay(fault.delayMs)
     if (fault?.status !== undefined) {
       req.resume()
-      const headers = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}
+      const headers =
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}
       record(sendTwirpError(res, faultError(fault, fault.status), headers), true)
       return
     }
@@ -101,7 +115,10 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
     try {
       const caller = authenticate(req)
       if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
-        throw new TwirpError('bad_route', `unexpected Content-Type: ${req.headers['content-type'] ?? ''}`)
+        throw new TwirpError(
+          'bad_route',
+          `unexpected Content-Type: ${req.headers['content-type'] ?? ''}`
+        )
       }
       const body = await readJsonBody(req)
       response =
@@ -110,7 +127,8 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
           : await handlers.artifact.handle(method, body, caller)
     } catch (error) {
       req.resume()
-      const twirpError = error instanceof TwirpError ? error : new TwirpError('internal', (error as Error).message)
+      const twirpError =
+        error instanceof TwirpError ? error : new TwirpError('internal', (error as Error).message)
       record(sendTwirpError(res, twirpError), fault !== undefined)
       return
     }
@@ -119,7 +137,10 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
       // A body cut short, as a dropped connection behind a proxy leaves it.
       const text = JSON.stringify(response)
       const truncated = text.slice(0, Math.max(1, Math.floor(text.length / 2)))
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(truncated) })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(truncated)
+      })
       res.end(truncated)
       record(200, true)
       return
@@ -128,12 +149,12 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
     record(200, fault !== undefined)
   }
 
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   return {
     url: `http://127.0.0.1:${port}/`,
     close: () =>
-      new Promise<void>(resolve => {
+      new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
       })

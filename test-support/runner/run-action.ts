@@ -13,7 +13,12 @@ import {
 import { parseKeyValueFile, parsePathFile, STEP_SUMMARY_LIMIT_BYTES } from './file-commands.js'
 import { NODE24_BINARY, REPO_ROOT } from './paths.js'
 import type { Services, WorkflowRun } from './services.js'
-import { applyMasks, parseWorkflowCommands, type Annotation, type LogGroup } from './workflow-commands.js'
+import {
+  applyMasks,
+  parseWorkflowCommands,
+  type Annotation,
+  type LogGroup
+} from './workflow-commands.js'
 
 export type StepStage = 'main' | 'post'
 
@@ -111,14 +116,22 @@ export interface ActionRunResult {
 
 const DEFAULT_STEP_TIMEOUT_MS = 10 * 60_000
 const SCRUBBED_PREFIXES = ['GITHUB_', 'RUNNER_', 'ACTIONS_', 'INPUT_', 'STATE_', 'npm_']
-const SCRUBBED_NAMES = new Set(['NODE_OPTIONS', 'NODE_ENV', 'JEST_WORKER_ID', 'CI', 'ImageOS', 'ImageVersion'])
+const SCRUBBED_NAMES = new Set([
+  'NODE_OPTIONS',
+  'NODE_ENV',
+  'JEST_WORKER_ID',
+  'CI',
+  'ImageOS',
+  'ImageVersion'
+])
 
 function baseEnvironment(inherit: boolean): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined) continue
     if (!inherit && !['PATH', 'HOME', 'USER', 'LANG', 'TMPDIR', 'TERM'].includes(name)) continue
-    if (SCRUBBED_NAMES.has(name) || SCRUBBED_PREFIXES.some(prefix => name.startsWith(prefix))) continue
+    if (SCRUBBED_NAMES.has(name) || SCRUBBED_PREFIXES.some((prefix) => name.startsWith(prefix)))
+      continue
     env[name] = value
   }
   return env
@@ -131,22 +144,29 @@ function resolveInputs(
   messages: string[]
 ): Record<string, string> {
   const declared = Object.keys(metadata.inputs)
-  const unexpected = Object.keys(given).filter(name => !declared.some(d => d.toLowerCase() === name.toLowerCase()))
+  const unexpected = Object.keys(given).filter(
+    (name) => !declared.some((d) => d.toLowerCase() === name.toLowerCase())
+  )
   if (unexpected.length > 0) {
-    messages.push(`Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${declared.join("', '")}']`)
+    messages.push(
+      `Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${declared.join("', '")}']`
+    )
   }
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(given)) env[inputEnvName(name)] = String(value)
   for (const [name, input] of Object.entries(metadata.inputs)) {
-    const givenName = Object.keys(given).find(g => g.toLowerCase() === name.toLowerCase())
+    const givenName = Object.keys(given).find((g) => g.toLowerCase() === name.toLowerCase())
     if (givenName !== undefined) {
       if (input.deprecationMessage) {
-        messages.push(`Input '${name}' has been deprecated with message: ${input.deprecationMessage}`)
+        messages.push(
+          `Input '${name}' has been deprecated with message: ${input.deprecationMessage}`
+        )
       }
       continue
     }
     // The runner does not enforce `required`; an input without a value or default is simply absent.
-    if (input.default !== undefined) env[inputEnvName(name)] = evaluateDefault(name, input.default, { githubToken })
+    if (input.default !== undefined)
+      env[inputEnvName(name)] = evaluateDefault(name, input.default, { githubToken })
   }
   return env
 }
@@ -193,7 +213,12 @@ function runNodeScript(
 ): Promise<ProcessOutcome> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE24_BINARY, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(NODE24_BINARY, [script], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true
+    })
     let stdout = ''
     let stderr = ''
     let timedOut = false
@@ -216,7 +241,7 @@ function runNodeScript(
         }
       }
     }, timeoutMs)
-    child.once('error', error => {
+    child.once('error', (error) => {
       clearTimeout(timer)
       reject(error)
     })
@@ -248,15 +273,20 @@ interface StepPlan {
 }
 
 async function runStep(plan: StepPlan): Promise<StepResult> {
-  const outcome = await runNodeScript(plan.script, plan.cwd, plan.env, plan.timeoutMs, (stream, text) =>
-    plan.onOutput?.(plan.stage, stream, text)
+  const outcome = await runNodeScript(
+    plan.script,
+    plan.cwd,
+    plan.env,
+    plan.timeoutMs,
+    (stream, text) => plan.onOutput?.(plan.stage, stream, text)
   )
   const outputFile = parseKeyValueFile(await readText(plan.fileCommands.GITHUB_OUTPUT))
   const envFile = parseKeyValueFile(await readText(plan.fileCommands.GITHUB_ENV))
   const stateFile = parseKeyValueFile(await readText(plan.fileCommands.GITHUB_STATE))
   const addedPaths = parsePathFile(await readText(plan.fileCommands.GITHUB_PATH))
   const summary = await readText(plan.fileCommands.GITHUB_STEP_SUMMARY)
-  const summaryBytes = (await stat(plan.fileCommands.GITHUB_STEP_SUMMARY).catch(() => undefined))?.size ?? 0
+  const summaryBytes =
+    (await stat(plan.fileCommands.GITHUB_STEP_SUMMARY).catch(() => undefined))?.size ?? 0
 
   const fromStdout = parseWorkflowCommands(outcome.stdout)
   const fromStderr = parseWorkflowCommands(outcome.stderr)
@@ -290,15 +320,18 @@ async function runStep(plan: StepPlan): Promise<StepResult> {
     stderr: outcome.stderr,
     // Debug lines reach the log only with step debugging on, as on a runner.
     log: [...fromStdout.lines, ...fromStderr.lines]
-      .filter(line => plan.showDebug || !line.startsWith('##[debug]'))
-      .map(line => applyMasks(line, masks)),
+      .filter((line) => plan.showDebug || !line.startsWith('##[debug]'))
+      .map((line) => applyMasks(line, masks)),
     outputs: { ...fromStdout.legacyOutputs, ...outputFile.values },
     exportedEnv,
     addedPaths,
     state: { ...fromStdout.legacyState, ...stateFile.values },
     summary,
     summaryTooLarge,
-    annotations: [...fromStdout.annotations, ...fromStderr.annotations].map(a => ({ ...a, stage: plan.stage })),
+    annotations: [...fromStdout.annotations, ...fromStderr.annotations].map((a) => ({
+      ...a,
+      stage: plan.stage
+    })),
     groups: [...fromStdout.groups, ...fromStderr.groups],
     debug: [...fromStdout.debug, ...fromStderr.debug],
     masks,
@@ -319,7 +352,12 @@ function minimalPushEvent(repository: string, ref: string, sha: string): Record<
   return {
     ref,
     after: sha,
-    repository: { full_name: repository, name, owner: { login: owner, name: owner }, default_branch: 'main' },
+    repository: {
+      full_name: repository,
+      name,
+      owner: { login: owner, name: owner },
+      default_branch: 'main'
+    },
     sender: { login: 'local-runner', type: 'User' }
   }
 }
@@ -340,13 +378,17 @@ export async function runAction(options: RunActionOptions): Promise<ActionRunRes
   const timeoutMs = options.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS
 
   const jobRoot = await services.makeTempDir('job-')
-  const workspace = options.workspace ?? path.join(jobRoot, 'work', repository.split('/')[1] ?? 'repo')
+  const workspace =
+    options.workspace ?? path.join(jobRoot, 'work', repository.split('/')[1] ?? 'repo')
   const runnerTemp = path.join(jobRoot, '_temp')
   const toolCache = options.toolCache ?? path.join(jobRoot, '_tool')
   for (const dir of [workspace, runnerTemp, toolCache]) await mkdir(dir, { recursive: true })
   const eventPath = path.join(runnerTemp, '_github_workflow', 'event.json')
   await mkdir(path.dirname(eventPath), { recursive: true })
-  await writeFile(eventPath, JSON.stringify(options.event ?? minimalPushEvent(repository, ref, sha), null, 2))
+  await writeFile(
+    eventPath,
+    JSON.stringify(options.event ?? minimalPushEvent(repository, ref, sha), null, 2)
+  )
 
   const { jobBackendId, token: runtimeToken } = services.newJobToken(run)
   const githubToken = `ghs_${randomBytes(18).toString('hex')}`
@@ -410,7 +452,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRunRes
   const jobPaths: string[] = [...(options.pathPrepend ?? [])]
   const knownSecrets = [githubToken, runtimeToken]
 
-  const stepEnv = (fileCommands: FileCommandPaths, state: Record<string, string>): Record<string, string> => {
+  const stepEnv = (
+    fileCommands: FileCommandPaths,
+    state: Record<string, string>
+  ): Record<string, string> => {
     const env: Record<string, string> = { ...base, ...runnerEnv, ...jobEnv, ...(options.env ?? {}) }
     env['PATH'] = prependPaths(env['PATH'], jobPaths)
     for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value
@@ -433,7 +478,11 @@ export async function runAction(options: RunActionOptions): Promise<ActionRunRes
   jobPaths.push(...main.addedPaths)
 
   let post: StepResult | undefined
-  if ((options.post ?? true) && metadata.runs.post && evaluatePostIf(metadata.runs.postIf, main.conclusion)) {
+  if (
+    (options.post ?? true) &&
+    metadata.runs.post &&
+    evaluatePostIf(metadata.runs.postIf, main.conclusion)
+  ) {
     const postFileCommands = await createFileCommands(runnerTemp)
     post = await runStep({
       stage: 'post',
@@ -450,12 +499,12 @@ export async function runAction(options: RunActionOptions): Promise<ActionRunRes
 
   const steps = post ? [main, post] : [main]
   return {
-    conclusion: steps.every(step => step.conclusion === 'success') ? 'success' : 'failure',
+    conclusion: steps.every((step) => step.conclusion === 'success') ? 'success' : 'failure',
     main,
     post,
     outputs: main.outputs,
-    annotations: steps.flatMap(step => step.annotations),
-    log: steps.flatMap(step => step.log),
+    annotations: steps.flatMap((step) => step.annotations),
+    log: steps.flatMap((step) => step.log),
     workspace,
     runnerTemp,
     toolCache,

@@ -105,25 +105,42 @@ export async function startServices(options: StartServicesOptions = {}): Promise
     const defaultRun = createRun()
     const newJobToken = (run: WorkflowRun): { jobBackendId: string; token: string } => {
       const jobBackendId = randomUUID()
-      return { jobBackendId, token: makeRuntimeToken({ runBackendId: run.runBackendId, jobBackendId }) }
+      return {
+        jobBackendId,
+        token: makeRuntimeToken({ runBackendId: run.runBackendId, jobBackendId })
+      }
     }
 
-    const downloadArtifact = async (name: string, opts: { run?: WorkflowRun } = {}): Promise<DownloadedArtifact> => {
+    const downloadArtifact = async (
+      name: string,
+      opts: { run?: WorkflowRun } = {}
+    ): Promise<DownloadedArtifact> => {
       const run = opts.run ?? defaultRun
-      const stored = artifact.list(run.runBackendId).find(a => a.finalized && a.name === name)
+      const stored = artifact.list(run.runBackendId).find((a) => a.finalized && a.name === name)
       if (!stored) throw new Error(`no finalized artifact named ${name} in run ${run.runId}`)
       const { token } = newJobToken(run)
-      const response = await fetch(new URL('twirp/github.actions.results.api.v1.ArtifactService/GetSignedArtifactURL', results.url), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [INSPECTION_HEADER]: '1' },
-        body: JSON.stringify({
-          workflow_run_backend_id: run.runBackendId,
-          workflow_job_run_backend_id: stored.jobBackendId,
-          name
-        })
-      })
+      const response = await fetch(
+        new URL(
+          'twirp/github.actions.results.api.v1.ArtifactService/GetSignedArtifactURL',
+          results.url
+        ),
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            [INSPECTION_HEADER]: '1'
+          },
+          body: JSON.stringify({
+            workflow_run_backend_id: run.runBackendId,
+            workflow_job_run_backend_id: stored.jobBackendId,
+            name
+          })
+        }
+      )
       const body = (await response.json()) as { signed_url?: string; msg?: string }
-      if (!response.ok || !body.signed_url) throw new Error(`GetSignedArtifactURL failed: ${response.status} ${body.msg ?? ''}`)
+      if (!response.ok || !body.signed_url)
+        throw new Error(`GetSignedArtifactURL failed: ${response.status} ${body.msg ?? ''}`)
       const blob = await fetch(body.signed_url, { headers: { [INSPECTION_HEADER]: '1' } })
       if (!blob.ok) throw new Error(`artifact blob download failed: ${blob.status}`)
       return {
@@ -150,7 +167,7 @@ export async function startServices(options: StartServicesOptions = {}): Promise
       listCacheEntries: () => cache.list(),
       readCacheArchive: (key, version) => cache.readArchive(key, version),
       clearCache: () => cache.deleteAll(),
-      listArtifacts: run => artifact.list(run?.runBackendId),
+      listArtifacts: (run) => artifact.list(run?.runBackendId),
       downloadArtifact,
       makeTempDir,
       stop: async () => {

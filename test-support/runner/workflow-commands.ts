@@ -70,7 +70,11 @@ function optionalInt(value: string | undefined): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed
 }
 
-function toAnnotation(level: AnnotationLevel, props: Record<string, string>, message: string): Annotation {
+function toAnnotation(
+  level: AnnotationLevel,
+  props: Record<string, string>,
+  message: string
+): Annotation {
   const annotation: Annotation = { level, message }
   if (props['title'] !== undefined) annotation.title = props['title']
   if (props['file'] !== undefined) annotation.file = props['file']
@@ -151,11 +155,15 @@ export function parseWorkflowCommands(output: string): ParsedCommands {
         break
       case 'set-output':
         if (props['name']) result.legacyOutputs[props['name']] = data
-        result.runnerMessages.push('The `set-output` command is deprecated and will be disabled soon.')
+        result.runnerMessages.push(
+          'The `set-output` command is deprecated and will be disabled soon.'
+        )
         break
       case 'save-state':
         if (props['name']) result.legacyState[props['name']] = data
-        result.runnerMessages.push('The `save-state` command is deprecated and will be disabled soon.')
+        result.runnerMessages.push(
+          'The `save-state` command is deprecated and will be disabled soon.'
+        )
         break
       case 'set-env':
       case 'add-path':
