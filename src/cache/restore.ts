@@ -90,6 +90,29 @@ function assertAbsolute(dir: string): void {
   if (!path.isAbsolute(dir)) throw new Error(`The binary cache directory must be an absolute path: ${dir}`)
 }
 
+/**
+ * Run a restoreCache call and notice whether it failed. @actions/cache turns every service
+ * failure (outage, 429, denied read) into its own warning or error line and a plain
+ * `undefined`, the same value as a miss, and offers no other way to tell them apart; its log
+ * line is the only signal, so it is watched for while the call runs (and still printed).
+ */
+export async function watchRestoreFailures<T>(call: () => Promise<T>): Promise<{ value: T; failure?: string }> {
+  const stdout = process.stdout
+  const original = stdout.write
+  let failure: string | undefined
+  stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : ''
+    const match = /^::(?:warning|error)(?: [^:]*)?::Failed to restore: (.*)$/m.exec(text)
+    if (match && failure === undefined) failure = match[1]!.trim()
+    return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
+  } as typeof stdout.write
+  try {
+    return { value: await call(), failure }
+  } finally {
+    stdout.write = original
+  }
+}
+
 async function emptyDirectory(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
   await mkdir(dir, { recursive: true })
@@ -120,7 +143,11 @@ export async function restoreBinaryCache(options: RestoreBinaryCacheOptions): Pr
     try {
       // A lookup first, so that a found entry that then fails to download or unpack can be
       // told from a plain miss (restoreCache itself reports both as `undefined`).
-      const found = await cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], { lookupOnly: true })
+      const lookup = await watchRestoreFailures(() =>
+        cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], { lookupOnly: true })
+      )
+      if (lookup.failure) throw new Error(`the cache service failed: ${lookup.failure}`)
+      const found = lookup.value
       if (found === undefined) {
         core.info(`No binary cache for ${options.key} or its restore keys.`)
         return

@@ -1,0 +1,54 @@
+/**
+ * Publish stage: one artifact per packaged target (the archive itself), then the
+ * SHA256SUMS artifact. Upload failures fail their own target after every other upload ran.
+ */
+import * as core from '@actions/core'
+import { join } from 'node:path'
+import { artifactsDir } from '../paths.js'
+import type { BuildPlan } from '../plan.js'
+import { SHA256SUMS, sha256File } from '../publish/checksums.js'
+import { uploadArtifacts, type UploadRequest } from '../publish/upload.js'
+import { failTarget, type TargetResult } from './results.js'
+
+export interface PublishOutcome {
+  results: TargetResult[]
+  /** Why the SHA256SUMS artifact failed to upload, if it did: this fails the step. */
+  checksumsError: string | null
+}
+
+export async function publishTargets(
+  results: readonly TargetResult[],
+  plan: BuildPlan,
+  options: { upload: boolean; retentionDays: number; artifactNameTemplate: string }
+): Promise<PublishOutcome> {
+  const ready = results.filter((r) => r.status === 'ok' && r.archive !== null)
+  if (!options.upload || ready.length === 0) {
+    if (!options.upload) core.info(`upload: false - archives stay in ${artifactsDir()}`)
+    return { results: [...results], checksumsError: null }
+  }
+  const requests: UploadRequest[] = ready.map((r) => ({
+    target: r.target,
+    name: r.archive!.file,
+    file: r.archive!.path,
+    sha256: r.archive!.sha256
+  }))
+  const sums = join(artifactsDir(), SHA256SUMS)
+  requests.push({ target: '', name: plan.checksumsArtifact, file: sums, sha256: await sha256File(sums), zipped: true })
+  const uploaded = await core.group(`Uploading ${requests.length} artifact(s)`, () =>
+    uploadArtifacts(requests, {
+      retentionDays: options.retentionDays,
+      nameSource: `the artifact-name input ${JSON.stringify(options.artifactNameTemplate)}`
+    })
+  )
+  const sumsUpload = uploaded.find((u) => u.target === '')
+  const checksumsError = sumsUpload && !sumsUpload.ok ? sumsUpload.error : null
+  if (checksumsError) core.error(checksumsError, { title: `static-cross: ${SHA256SUMS} upload failed` })
+  const published = results.map((result) => {
+    const upload = uploaded.find((u) => u.target === result.target)
+    if (!upload) return result
+    const withTime = { ...result, durationsMs: { ...result.durationsMs, upload: upload.durationMs } }
+    if (!upload.ok) return failTarget(withTime, 'upload', upload.error ?? 'upload failed')
+    return { ...withTime, artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest } }
+  })
+  return { results: published, checksumsError }
+}
