@@ -30,7 +30,13 @@ beforeEach(() => {
 })
 
 function probe(inputs: Record<string, string>): Promise<ActionRunResult> {
-  return runAction({ services, actionDir: PROBE_ACTION_DIR, post: false, inputs })
+  return runAction({
+    services,
+    actionDir: PROBE_ACTION_DIR,
+    isolateAction: false,
+    post: false,
+    inputs
+  })
 }
 
 const restoreStored = (): Promise<ActionRunResult> =>
@@ -134,6 +140,7 @@ describe('artifact service faults', () => {
     const result = await runAction({
       services,
       actionDir: PROBE_ACTION_DIR,
+      isolateAction: false,
       post: false,
       run,
       inputs: { operations: 'upload' }
@@ -156,6 +163,7 @@ describe('artifact service faults', () => {
     const result = await runAction({
       services,
       actionDir: PROBE_ACTION_DIR,
+      isolateAction: false,
       post: false,
       run,
       inputs: { operations: 'upload' }
@@ -222,6 +230,7 @@ describe('blob faults', () => {
     const result = await runAction({
       services,
       actionDir: PROBE_ACTION_DIR,
+      isolateAction: false,
       post: false,
       run,
       inputs: { operations: 'upload' }

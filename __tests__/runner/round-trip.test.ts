@@ -6,7 +6,7 @@ import {
   type ActionRunResult,
   type Services
 } from '../../test-support/runner/index.js'
-import { PROBE_ACTION_DIR } from '../../test-support/runner/fixtures/index.js'
+import { BARE_ACTION_DIR, PROBE_ACTION_DIR } from '../../test-support/runner/fixtures/index.js'
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
@@ -18,6 +18,7 @@ beforeAll(async () => {
   firstJob = await runAction({
     services,
     actionDir: PROBE_ACTION_DIR,
+    isolateAction: false,
     inputs: {
       operations: 'report,save-cache,upload,upload-raw,list',
       'cache-key': 'deps-linux-aaa',
@@ -35,7 +36,15 @@ function probe(
   inputs: Record<string, string>,
   extra: Partial<Parameters<typeof runAction>[0]> = {}
 ): Promise<ActionRunResult> {
-  return runAction({ services, actionDir: PROBE_ACTION_DIR, post: false, inputs, ...extra })
+  // The probe imports the clients from this repository's node_modules, so it runs in place.
+  return runAction({
+    services,
+    actionDir: PROBE_ACTION_DIR,
+    isolateAction: false,
+    post: false,
+    inputs,
+    ...extra
+  })
 }
 
 describe('the runner environment', () => {
@@ -53,6 +62,15 @@ describe('the runner environment', () => {
       GITHUB_WORKSPACE: firstJob.workspace,
       GITHUB_RUN_ID: services.defaultRun.runId
     })
+  })
+
+  it('runs an action from a staged copy that has its files but no node_modules', async () => {
+    const result = await runAction({ services, actionDir: BARE_ACTION_DIR })
+    expect(result.conclusion).toBe('success')
+    expect(result.actionDir).not.toBe(BARE_ACTION_DIR)
+    expect(result.outputs['script-dir']).toBe(`${result.actionDir}/dist/`)
+    expect(result.outputs['marker']).toBe('shipped next to dist/')
+    expect(result.outputs['core-resolves']).toBe('false')
   })
 
   it('fills in action.yml defaults, github.token included, and does not enforce required', () => {

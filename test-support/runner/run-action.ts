@@ -10,6 +10,7 @@ import {
   type ActionMetadata,
   type StepStatus
 } from './action-metadata.js'
+import { stageAction } from './action-staging.js'
 import { parseKeyValueFile, parsePathFile, STEP_SUMMARY_LIMIT_BYTES } from './file-commands.js'
 import { NODE24_BINARY, REPO_ROOT } from './paths.js'
 import type { Services, WorkflowRun } from './services.js'
@@ -36,6 +37,12 @@ export interface RunActionOptions {
   post?: boolean
   /** Directory holding action.yml; the repository root by default. */
   actionDir?: string
+  /**
+   * Run a copy of the action holding only what its repository ships (no node_modules),
+   * as a runner does; true by default. Turn off only for fixtures that import packages
+   * from this repository's node_modules on purpose.
+   */
+  isolateAction?: boolean
   /** The run this job belongs to; the services' default run when omitted. */
   run?: WorkflowRun
   jobName?: string
@@ -105,6 +112,8 @@ export interface ActionRunResult {
   /** Both steps' logs, masked. */
   log: string[]
   workspace: string
+  /** Where the action ran from (a staged copy unless isolateAction is false). */
+  actionDir: string
   runnerTemp: string
   toolCache: string
   run: WorkflowRun
@@ -368,8 +377,8 @@ function minimalPushEvent(repository: string, ref: string, sha: string): Record<
  */
 export async function runAction(options: RunActionOptions): Promise<ActionRunResult> {
   const { services } = options
-  const actionDir = options.actionDir ?? REPO_ROOT
-  const metadata = await readActionMetadata(actionDir)
+  const sourceActionDir = options.actionDir ?? REPO_ROOT
+  const metadata = await readActionMetadata(sourceActionDir)
   const run = options.run ?? services.defaultRun
   const repository = options.repository ?? 'static-cross/example'
   const ref = options.ref ?? 'refs/heads/main'
@@ -389,6 +398,13 @@ export async function runAction(options: RunActionOptions): Promise<ActionRunRes
     eventPath,
     JSON.stringify(options.event ?? minimalPushEvent(repository, ref, sha), null, 2)
   )
+
+  // Where the runner unpacks a downloaded action: _actions/<owner>/<repo>/<ref>.
+  const actionDir =
+    options.isolateAction === false
+      ? sourceActionDir
+      : path.join(jobRoot, '_actions', 'local', 'action', 'main')
+  if (actionDir !== sourceActionDir) await stageAction(sourceActionDir, actionDir)
 
   const { jobBackendId, token: runtimeToken } = services.newJobToken(run)
   const githubToken = `ghs_${randomBytes(18).toString('hex')}`
@@ -506,6 +522,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRunRes
     annotations: steps.flatMap((step) => step.annotations),
     log: steps.flatMap((step) => step.log),
     workspace,
+    actionDir,
     runnerTemp,
     toolCache,
     run,
