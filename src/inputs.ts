@@ -4,6 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { BuildMode, NixpkgsSource } from './nix/installable.js'
 import { TARGETS, TARGET_NAMES } from './targets.js'
 import {
   InputError,
@@ -28,13 +29,11 @@ export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number]
 export const FAIL_ON = ['any', 'all', 'none'] as const
 export type FailOn = (typeof FAIL_ON)[number]
 
-export const INSTALLABLE_PLACEHOLDERS = ['target', 'system', 'attr', 'arch'] as const
+export const INSTALLABLE_PLACEHOLDERS = ['target', 'system', 'attr'] as const
 export const ARTIFACT_NAME_PLACEHOLDERS = ['name', 'version', 'arch', 'target', 'system'] as const
 
-export type BuildMode =
-  | { kind: 'installable'; template: string }
-  | { kind: 'expression'; file: string }
-  | { kind: 'package'; name: string; ghc: string }
+/** The build mode as the Nix library takes it (src/nix/installable.ts). */
+export type { BuildMode } from './nix/installable.js'
 
 export interface NixInstallerOverride {
   version: string
@@ -102,6 +101,9 @@ const TARGET_ALIASES: Record<string, string> = {
 const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/
 const CABAL_PACKAGE = /^[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)*$/
 const NIX_ATTR_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/
+const NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/
+const HASKELL_SET = /^[A-Za-z][A-Za-z0-9_-]*$/
+const NIXPKGS_SOURCES = ['auto', 'pinned', 'flake-lock', 'default-nix'] as const
 const CACHE_KEY_PART = /^[A-Za-z0-9._-]{1,64}$/
 const NIX_KEY_NAME = /^[A-Za-z0-9._-]+$/
 
@@ -177,23 +179,56 @@ function parseBuildMode(read: InputReader, workspace: string, projectDir: string
     )
   }
   if (installable !== '') return { kind: 'installable', template: parseInstallableTemplate(installable) }
+  const nixpkgs = parseNixpkgsSource(read('nixpkgs'), workspace, projectDir)
   if (expression !== '') {
     const file = parseRelativePath('expression', expression)
     const absolute = join(resolve(workspace, projectDir), file)
     if (!existsSync(absolute) || !statSync(absolute).isFile()) {
       throw new InputError('expression', `expression file ${show(expression)} does not exist in ${projectDir === '.' ? 'the workspace' : projectDir}`)
     }
-    return { kind: 'expression', file }
+    const attr = read('attr')
+    if (attr !== '' && !NIX_ATTR_PATH.test(attr)) {
+      throw new InputError('attr', `attr ${show(attr)} is not a Nix attribute path such as postgrestStatic`)
+    }
+    return { kind: 'expression', file, attr: attr || undefined, args: parseExpressionArgs(read('expression-args')), nixpkgs }
+  }
+  for (const name of ['attr', 'expression-args']) {
+    if (read(name) !== '') throw new InputError(name, `${name} goes with expression, which is not set`)
   }
   checkCommon('package', pkg, false)
   if (!CABAL_PACKAGE.test(pkg) || pkg.length > 128) {
     throw new InputError('package', `package ${show(pkg)} is not a cabal package name (letters, digits and single dashes)`)
   }
   const ghc = read('ghc')
-  if (ghc !== '' && !NIX_ATTR_PATH.test(ghc)) {
-    throw new InputError('ghc', `ghc ${show(ghc)} is not a Haskell package set attribute such as ghc912 or native-bignum.ghc912`)
+  if (ghc !== '' && !HASKELL_SET.test(ghc)) {
+    throw new InputError('ghc', `ghc ${show(ghc)} is not a Haskell package set name such as ghc912`)
   }
-  return { kind: 'package', name: pkg, ghc }
+  return { kind: 'package', name: pkg, ghc: ghc || undefined, nixpkgs }
+}
+
+function parseNixpkgsSource(value: string, workspace: string, projectDir: string): NixpkgsSource {
+  if ((NIXPKGS_SOURCES as readonly string[]).includes(value)) return value as NixpkgsSource
+  const path = parseRelativePath('nixpkgs', value)
+  if (!existsSync(join(resolve(workspace, projectDir), path))) {
+    throw new InputError('nixpkgs', `nixpkgs must be one of ${NIXPKGS_SOURCES.join(', ')} or a path in the project; ${show(value)} is neither`)
+  }
+  return { path }
+}
+
+/** `name=value` lines for the expression; values reach Nix as strings, never as code. */
+function parseExpressionArgs(value: string): Record<string, string> {
+  checkCommon('expression-args', value, true)
+  const args: Record<string, string> = {}
+  for (const line of value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')) {
+    const eq = line.indexOf('=')
+    const name = eq < 0 ? '' : line.slice(0, eq).trim()
+    if (!NIX_IDENTIFIER.test(name)) {
+      throw new InputError('expression-args', `expression-args line ${show(line)} is not name=value with a Nix identifier as the name`)
+    }
+    if (name in args) throw new InputError('expression-args', `expression-args gives ${name} twice`)
+    args[name] = line.slice(eq + 1).trim()
+  }
+  return args
 }
 
 function parseSimpleName(input: string, value: string, what: string): string {

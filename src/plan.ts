@@ -4,6 +4,7 @@
  */
 import { type ArchiveFormat, type BuildMode, type FailOn, type Inputs, type Strategy, InputError } from './inputs.js'
 import { renderTemplate } from './inputs/parse.js'
+import { nixBuildInvocation } from './nix/installable.js'
 import { TARGETS, type TargetSpec } from './targets.js'
 
 /** How Template Haskell splices run for a target. */
@@ -17,6 +18,9 @@ export interface PlannedTarget {
   nixpkgsCross: string | null
   /** What gets built, in words a maintainer recognises (flake installable or library call). */
   installable: string
+  /** The exact `nix` arguments (after the experimental-features flags) and where they run. */
+  nixArgs: string[]
+  nixCwd: string
   thPath: ThPath
   thDescription: string
   /** qemu-user binary for smoke runs (and the iserv), null when the target is the host. */
@@ -47,6 +51,15 @@ export interface BuildPlan {
 
 export const HOST_SYSTEM = 'x86_64-linux'
 
+/** Where the plan's nix commands run: absolute paths, decided by the caller. */
+export interface PlanContext {
+  /** Absolute path of the project (workspace + project-dir). */
+  projectDir: string
+  /** Absolute path of the Nix library shipped with the action. */
+  libraryDir: string
+  hostSystem?: string
+}
+
 export const ARCHIVE_EXTENSIONS: Record<ArchiveFormat, string> = {
   'tar.xz': '.tar.xz',
   'tar.gz': '.tar.gz',
@@ -57,25 +70,16 @@ export const ARCHIVE_EXTENSIONS: Record<ArchiveFormat, string> = {
 /** Artifact names the artifact service accepts, kept to a portable, shell-safe alphabet. */
 const ARTIFACT_NAME = /^[A-Za-z0-9_+@=][A-Za-z0-9._+@=-]*$/
 
-export function describeInstallable(mode: BuildMode, spec: TargetSpec): string {
+function describeInstallable(mode: BuildMode, spec: TargetSpec, call: string): string {
   const crossSet = spec.nixpkgsCross ? `pkgsCross.${spec.nixpkgsCross}.pkgsStatic` : 'pkgsStatic'
   switch (mode.kind) {
     case 'installable':
-      return renderInstallable(mode.template, spec)
+      return call
     case 'expression':
-      return `${mode.file} called with pkgs = ${spec.nixpkgsCross ? `pkgsCross.${spec.nixpkgsCross}` : 'pkgs'} (its pkgs.pkgsStatic is ${crossSet})`
+      return `${call}: pkgs = ${spec.nixpkgsCross ? `pkgsCross.${spec.nixpkgsCross}` : 'pkgs'}, so its pkgs.pkgsStatic is ${crossSet}`
     case 'package':
-      return `${crossSet}.haskell.packages.${mode.ghc || 'native-bignum.<default ghc>'}.${mode.name} (callCabal2nix, justStaticExecutables)`
+      return `${call}: ${crossSet}.haskell.packages.${mode.ghc ?? '<default>'} (native-bignum when there is one), callCabal2nix, justStaticExecutables`
   }
-}
-
-export function renderInstallable(template: string, spec: TargetSpec): string {
-  return renderTemplate(template, {
-    target: spec.name,
-    system: spec.system,
-    attr: spec.nixpkgsCross ?? 'native',
-    arch: spec.artifactArch
-  })
 }
 
 function thPathFor(spec: TargetSpec, strategy: Strategy, mode: BuildMode, hostSystem: string): [ThPath, string] {
@@ -90,19 +94,29 @@ function thPathFor(spec: TargetSpec, strategy: Strategy, mode: BuildMode, hostSy
   return ['qemu-iserv', `external interpreter for ${spec.system} under ${spec.qemu}: ${how}`]
 }
 
-export function buildPlan(inputs: Inputs, hostSystem: string = HOST_SYSTEM): BuildPlan {
+export function buildPlan(inputs: Inputs, context: PlanContext): BuildPlan {
+  const hostSystem = context.hostSystem ?? HOST_SYSTEM
   const targets = inputs.targets.map((name): PlannedTarget => {
     const spec = TARGETS.get(name)
     if (!spec) throw new InputError('targets', `unknown target ${name}`)
     const strategy = inputs.strategyOverrides[name] ?? inputs.strategy
     const [thPath, thDescription] = thPathFor(spec, strategy, inputs.mode, hostSystem)
+    const invocation = nixBuildInvocation({
+      mode: inputs.mode,
+      target: spec,
+      projectDir: context.projectDir,
+      libraryDir: context.libraryDir,
+      strategy
+    })
     const artifactName = renderArtifactName(inputs, { arch: spec.artifactArch, target: spec.name, system: spec.system }, name)
     return {
       target: name,
       system: spec.system,
       strategy,
       nixpkgsCross: spec.nixpkgsCross,
-      installable: describeInstallable(inputs.mode, spec),
+      installable: describeInstallable(inputs.mode, spec, invocation.describe),
+      nixArgs: invocation.argv,
+      nixCwd: invocation.cwd,
       thPath,
       thDescription,
       qemu: spec.system === hostSystem ? null : spec.qemu,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runAction, startServices, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
 import type { TargetResult } from '../../src/pipeline/results.js'
-import { offlineNixEnv, projectWorkspace } from './project.js'
+import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 
 const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
 const FAULTY = join(process.cwd(), 'test-support', 'fixtures', 'faulty-flake')

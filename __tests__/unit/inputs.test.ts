@@ -29,7 +29,7 @@ describe('getInputs accepts', () => {
     expect(parsed).toMatchObject({
       targets: ['x86_64-linux'],
       strategy: 'cross',
-      mode: { kind: 'package', name: 'postgrest', ghc: '' },
+      mode: { kind: 'package', name: 'postgrest', ghc: undefined, nixpkgs: 'auto' },
       projectDir: '.',
       smokeArgs: ['--version'],
       smokeTimeoutSec: 180,
@@ -54,7 +54,29 @@ describe('getInputs accepts', () => {
     expect(parsed.strategyOverrides).toEqual({ 'armv6l-linux': 'emulated' })
   })
   test('an expression file that exists in the project', () => {
-    expect(inputs({ package: '', expression: 'nix/static.nix' }).mode).toEqual({ kind: 'expression', file: 'nix/static.nix' })
+    expect(inputs({ package: '', expression: 'nix/static.nix' }).mode).toEqual({
+      kind: 'expression',
+      file: 'nix/static.nix',
+      attr: undefined,
+      args: {},
+      nixpkgs: 'auto'
+    })
+  })
+  test('a PostgREST-shaped expression with an attribute, string arguments and the flake.lock nixpkgs', () => {
+    const mode = inputs({
+      package: '',
+      expression: 'nix/static.nix',
+      attr: 'postgrestStatic',
+      'expression-args': 'compiler = ghc9123\nname=postgrest\n',
+      nixpkgs: 'flake-lock'
+    }).mode
+    expect(mode).toEqual({
+      kind: 'expression',
+      file: 'nix/static.nix',
+      attr: 'postgrestStatic',
+      args: { compiler: 'ghc9123', name: 'postgrest' },
+      nixpkgs: 'flake-lock'
+    })
   })
   test('the version from a tag push, cleaned of slashes', () => {
     const parsed = getInputs(readerWith({ package: 'postgrest' }), { ...env, GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'release/v12.2' })
@@ -84,7 +106,14 @@ describe('getInputs refuses, naming the input and the value', () => {
     [{ package: '', expression: '../../etc/passwd' }, 'expression', /leaves the workspace/],
     [{ package: '', expression: '/etc/passwd' }, 'expression', /relative to the workspace/],
     [{ package: 'postgrest$(touch x)' }, 'package', /not a cabal package name/],
-    [{ ghc: 'ghc9.12' }, 'ghc', /not a Haskell package set attribute/],
+    [{ ghc: 'ghc9.12' }, 'ghc', /not a Haskell package set name/],
+    [{ ghc: 'native-bignum.ghc912' }, 'ghc', /not a Haskell package set name/],
+    [{ attr: 'postgrestStatic' }, 'attr', /goes with expression/],
+    [{ package: '', expression: 'nix/static.nix', attr: 'a b' }, 'attr', /not a Nix attribute path/],
+    [{ package: '', expression: 'nix/static.nix', 'expression-args': 'compiler' }, 'expression-args', /not name=value/],
+    [{ package: '', expression: 'nix/static.nix', 'expression-args': '${x}=1' }, 'expression-args', /not name=value/],
+    [{ package: '', expression: 'nix/static.nix', 'expression-args': 'a=1\na=2' }, 'expression-args', /gives a twice/],
+    [{ nixpkgs: 'channel:nixos-unstable' }, 'nixpkgs', /one of auto, pinned, flake-lock, default-nix or a path/],
     [{ 'project-dir': 'nowhere' }, 'project-dir', /not a directory/],
     [{ executables: '../bin/sh' }, 'executables', /not an executable name/],
     [{ 'smoke-expect': '(' }, 'smoke-expect', /not a valid regular expression/],

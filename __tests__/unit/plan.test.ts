@@ -6,7 +6,9 @@ import { buildPlan } from '../../src/plan.js'
 import { readerWith } from './input-defaults.js'
 
 const env = { GITHUB_WORKSPACE: mkdtempSync(join(tmpdir(), 'plan-')), GITHUB_REPOSITORY: 'o/app', GITHUB_SHA: '1234567abc' }
-const plan = (overrides: Record<string, string>) => buildPlan(getInputs(readerWith(overrides), env))
+const libraryDir = join(process.cwd(), 'nix')
+const plan = (overrides: Record<string, string>) =>
+  buildPlan(getInputs(readerWith(overrides), env), { projectDir: env.GITHUB_WORKSPACE, libraryDir })
 
 describe('buildPlan', () => {
   test('keeps the order of the targets and maps each to its cross set, qemu and artifact', () => {
@@ -25,9 +27,14 @@ describe('buildPlan', () => {
       '.#static-riscv64-linux-riscv64'
     ])
   })
-  test('describes the expression mode with the cross package set it passes', () => {
-    const result = plan({ targets: 'aarch64-linux', expression: '', package: 'postgrest' })
-    expect(result.targets[0]?.installable).toContain('pkgsCross.aarch64-multiplatform.pkgsStatic.haskell.packages')
+  test('describes the package mode with the cross static Haskell set, and holds the exact nix command', () => {
+    const result = plan({ targets: 'aarch64-linux', package: 'postgrest', ghc: 'ghc912' })
+    expect(result.targets[0]?.installable).toContain('pkgsCross.aarch64-multiplatform.pkgsStatic.haskell.packages.ghc912')
+    const args = result.targets[0]?.nixArgs ?? []
+    expect(args.slice(0, 2)).toEqual(['build', '--json'])
+    expect(args).toContain(join(libraryDir, 'build.nix'))
+    expect(args.join(' ')).toContain('--argstr name postgrest --argstr ghc ghc912')
+    expect(result.targets[0]?.nixCwd).toBe(env.GITHUB_WORKSPACE)
   })
   test('emulated targets need extra-platforms; cross targets do not', () => {
     const result = plan({

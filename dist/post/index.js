@@ -98731,6 +98731,7 @@ function logPlan(plan) {
         for (const target of plan.targets) {
             core.info(`${target.target} [${target.strategy}]`);
             core.info(`  build:     ${target.installable}`);
+            core.info(`  command:   nix ${target.nixArgs.join(' ')}`);
             core.info(`  TH:        ${target.thPath} - ${target.thDescription}`);
             core.info(`  verify:    ${target.qemu ? `smoke run under ${target.qemu}` : 'smoke run natively'}`);
             core.info(`  artifact:  ${target.artifactName}${plan.upload ? '' : ' (not uploaded)'}`);

@@ -6,13 +6,12 @@ import * as core from '@actions/core'
 import { resolve } from 'node:path'
 import { getInputs, type Inputs } from '../inputs.js'
 import { nixBuild } from '../nix/build.js'
-import { nixBuildInvocation, shippedLibraryDir, type BuildMode as LibraryBuildMode } from '../nix/installable.js'
+import { shippedLibraryDir } from '../nix/installable.js'
 import { artifactsDir } from '../paths.js'
 import { buildPlan, type BuildPlan, type PlannedTarget } from '../plan.js'
 import { addPlanToSummary, logPlan } from '../report/plan-report.js'
 import { addResultsToSummary, annotateFailures } from '../report/results-report.js'
 import { Output, State } from '../state.js'
-import { TARGETS } from '../targets.js'
 import { buildTargets, type BuildOutcome, type TargetBuild } from './build-stage.js'
 import { packageTargets } from './package-stage.js'
 import { publishTargets, type PublishOutcome } from './publish-stage.js'
@@ -28,31 +27,14 @@ function maskSecrets(): void {
   }
 }
 
-function libraryMode(inputs: Inputs): LibraryBuildMode {
-  const mode = inputs.mode
-  if (mode.kind === 'package') return { kind: 'package', name: mode.name, ghc: mode.ghc || undefined }
-  return mode
-}
-
-function targetBuilder(inputs: Inputs, projectDir: string) {
-  const libraryDir = shippedLibraryDir(import.meta.url)
-  return async (target: PlannedTarget): Promise<BuildOutcome> => {
-    const spec = TARGETS.get(target.target)
-    if (!spec) throw new Error(`unknown target ${target.target}`)
-    const invocation = nixBuildInvocation({
-      mode: libraryMode(inputs),
-      target: spec,
-      projectDir,
-      libraryDir,
-      strategy: target.strategy
-    })
-    const outcome = await nixBuild(invocation.argv, { cwd: invocation.cwd, echo: false })
-    return {
-      ok: outcome.ok,
-      outPaths: outcome.outPaths,
-      log: `$ nix ${invocation.argv.join(' ')}\n${outcome.log}`,
-      error: outcome.ok ? undefined : `nix build of ${invocation.describe} failed (exit ${outcome.exitCode})`
-    }
+/** Each target's build is the nix command the plan already holds. */
+async function buildPlannedTarget(target: PlannedTarget): Promise<BuildOutcome> {
+  const outcome = await nixBuild(target.nixArgs, { cwd: target.nixCwd, echo: false })
+  return {
+    ok: outcome.ok,
+    outPaths: outcome.outPaths,
+    log: `$ nix ${target.nixArgs.join(' ')}\n${outcome.log}`,
+    error: outcome.ok ? undefined : `nix build of ${target.installable} failed (exit ${outcome.exitCode})`
   }
 }
 
@@ -95,7 +77,7 @@ async function dryRun(inputs: Inputs, plan: BuildPlan): Promise<void> {
 
 async function buildVerifyPublish(inputs: Inputs, plan: BuildPlan, workspace: string): Promise<PublishOutcome> {
   const projectDir = resolve(workspace, plan.projectDir)
-  const builds = await buildTargets(plan.targets, targetBuilder(inputs, projectDir), inputs.maxParallel)
+  const builds = await buildTargets(plan.targets, buildPlannedTarget, inputs.maxParallel)
   const built = builds.map((build) => initialResult(plan, build))
   const verified = await verifyTargets(built, {
     executables: inputs.executables,
@@ -119,13 +101,16 @@ export async function runMain(): Promise<void> {
   try {
     maskSecrets()
     const inputs = getInputs((name) => core.getInput(name))
-    const plan = buildPlan(inputs)
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()
+    const plan = buildPlan(inputs, {
+      projectDir: resolve(workspace, inputs.projectDir),
+      libraryDir: shippedLibraryDir(import.meta.url)
+    })
     logPlan(plan)
     setPlanOutputs(plan)
     if (inputs.dryRun) return await dryRun(inputs, plan)
 
     core.saveState(State.Planned, 'true')
-    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()
     const setup = await setUp(inputs, plan, workspace)
     core.setOutput(Output.CacheHit, setup.cache?.cacheHit ?? '')
 

@@ -9,6 +9,7 @@ export function logPlan(plan: BuildPlan): void {
     for (const target of plan.targets) {
       core.info(`${target.target} [${target.strategy}]`)
       core.info(`  build:     ${target.installable}`)
+      core.info(`  command:   nix ${target.nixArgs.join(' ')}`)
       core.info(`  TH:        ${target.thPath} - ${target.thDescription}`)
       core.info(`  verify:    ${target.qemu ? `smoke run under ${target.qemu}` : 'smoke run natively'}`)
       core.info(`  artifact:  ${target.artifactName}${plan.upload ? '' : ' (not uploaded)'}`)
