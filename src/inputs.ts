@@ -2,7 +2,7 @@
  * The one place that reads action inputs: every input is read, validated and typed here,
  * before the action does anything else. Errors name the input, the value and what is valid.
  */
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { BuildMode, NixpkgsSource } from './nix/installable.js'
 import { TARGETS, TARGET_NAMES } from './targets.js'
@@ -244,8 +244,16 @@ function cleanDerivedName(value: string): string {
   return value.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100)
 }
 
-function defaultName(mode: BuildMode, env: NodeJS.ProcessEnv): string {
+/** A project with one .cabal file names its executables after it (PostgREST: postgrest.cabal). */
+function cabalPackageName(projectPath: string): string | null {
+  const cabalFiles = readdirSync(projectPath).filter((file) => file.endsWith('.cabal'))
+  return cabalFiles.length === 1 ? (cabalFiles[0] as string).slice(0, -'.cabal'.length) : null
+}
+
+function defaultName(mode: BuildMode, projectPath: string, env: NodeJS.ProcessEnv): string {
   if (mode.kind === 'package') return mode.name
+  const cabal = cabalPackageName(projectPath)
+  if (cabal && SIMPLE_NAME.test(cabal)) return cabal
   const repository = env.GITHUB_REPOSITORY?.split('/')[1]
   return cleanDerivedName(repository ?? '') || 'app'
 }
@@ -403,7 +411,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
   const smokeArgs = parseSmokeArgs(raw('smoke-args'))
   const smokeExpect = parseSmokeExpect(raw('smoke-expect'))
   const smokeTimeoutSec = parseInteger('smoke-timeout', raw('smoke-timeout'), 1, 3600)
-  const name = raw('name') === '' ? defaultName(mode, env) : parseSimpleName('name', raw('name'), 'a name for artifacts')
+  const name = raw('name') === '' ? defaultName(mode, resolve(workspace, projectDir), env) : parseSimpleName('name', raw('name'), 'a name for artifacts')
   const version =
     raw('version') === '' ? defaultVersion(env) : parseSimpleName('version', raw('version'), 'a version for artifacts')
   const archive = parseChoice('archive', raw('archive'), ARCHIVE_FORMATS)
