@@ -37,6 +37,12 @@ export function lastLines(text: string, count: number): string {
   return lines.slice(-count).join('\n')
 }
 
+/** A failed build's reason with the end of Nix's log, so its annotation shows the cause. */
+function withLogTail(error: string, log: string): string {
+  const tail = lastLines(log, ANNOTATION_LOG_LINES)
+  return tail === '' ? error : `${error}; the log ends with:\n${tail}`
+}
+
 export async function buildTargets(
   targets: readonly PlannedTarget[],
   build: TargetBuilder,
@@ -60,7 +66,7 @@ export async function buildTargets(
           target: target.target,
           ok,
           outPath,
-          error: ok ? null : (outcome.error ?? 'the build produced no output path'),
+          error: ok ? null : withLogTail(outcome.error ?? 'the build produced no output path', outcome.log),
           log: outcome.log,
           durationMs: Date.now() - started
         }
