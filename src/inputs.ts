@@ -2,8 +2,8 @@
  * The one place that reads action inputs: every input is read, validated and typed here,
  * before the action does anything else. Errors name the input, the value and what is valid.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
+import { join, relative, resolve, isAbsolute } from 'node:path'
 import type { BuildMode, NixpkgsSource } from './nix/installable.js'
 import { TARGETS, TARGET_NAMES } from './targets.js'
 import {
@@ -144,6 +144,9 @@ export function parseStrategyOverrides(value: string, targets: readonly string[]
         `strategy-overrides names ${show(target)}, which is not among the targets (${targets.join(', ')})`
       )
     }
+    if (target in overrides) {
+      throw new InputError('strategy-overrides', `strategy-overrides gives ${target} twice; give each target once`)
+    }
     overrides[target] = parseChoice('strategy-overrides', strategy, STRATEGIES)
   }
   return overrides
@@ -186,6 +189,7 @@ function parseBuildMode(read: InputReader, workspace: string, projectDir: string
     if (!existsSync(absolute) || !statSync(absolute).isFile()) {
       throw new InputError('expression', `expression file ${show(expression)} does not exist in ${projectDir === '.' ? 'the workspace' : projectDir}`)
     }
+    checkInsideWorkspace('expression', expression, absolute, workspace)
     const attr = read('attr')
     if (attr !== '' && !NIX_ATTR_PATH.test(attr)) {
       throw new InputError('attr', `attr ${show(attr)} is not a Nix attribute path such as postgrestStatic`)
@@ -209,9 +213,11 @@ function parseBuildMode(read: InputReader, workspace: string, projectDir: string
 function parseNixpkgsSource(value: string, workspace: string, projectDir: string): NixpkgsSource {
   if ((NIXPKGS_SOURCES as readonly string[]).includes(value)) return value as NixpkgsSource
   const path = parseRelativePath('nixpkgs', value)
-  if (!existsSync(join(resolve(workspace, projectDir), path))) {
+  const absolute = join(resolve(workspace, projectDir), path)
+  if (!existsSync(absolute)) {
     throw new InputError('nixpkgs', `nixpkgs must be one of ${NIXPKGS_SOURCES.join(', ')} or a path in the project; ${show(value)} is neither`)
   }
+  checkInsideWorkspace('nixpkgs', value, absolute, workspace)
   return { path }
 }
 
@@ -379,7 +385,20 @@ function parseSmokeArgs(value: string): string[] {
 function parseExecutables(value: string): string[] {
   const names = parseList('executables', value, { spaces: true })
   for (const name of names) parseSimpleName('executables', name, 'an executable name in bin/')
+  const twice = names.find((name, i) => names.indexOf(name) !== i)
+  if (twice) throw new InputError('executables', `executables lists ${show(twice)} twice; list each executable once`)
   return names
+}
+
+/**
+ * A path that exists must also resolve inside the workspace: `parseRelativePath` checks the
+ * spelling, this follows symbolic links, so a checked-in link cannot point Nix outside it.
+ */
+function checkInsideWorkspace(input: string, value: string, absolute: string, workspace: string): void {
+  const rel = relative(realpathSync(workspace), realpathSync(absolute))
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    throw new InputError(input, `${input} ${show(value)} leaves the workspace through a symbolic link`)
+  }
 }
 
 function parseProjectDir(value: string, workspace: string): string {
@@ -388,6 +407,7 @@ function parseProjectDir(value: string, workspace: string): string {
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
     throw new InputError('project-dir', `project-dir ${show(value)} is not a directory in the workspace`)
   }
+  checkInsideWorkspace('project-dir', value, absolute, workspace)
   return dir
 }
 

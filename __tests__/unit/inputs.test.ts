@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getInputs, InputError } from '../../src/inputs.js'
@@ -160,5 +160,44 @@ describe('getInputs refuses, naming the input and the value', () => {
     const error = errorOf({ 'github-token': 'ghs_abc\nINJECTED=1' })
     expect(error.input).toBe('github-token')
     expect(error.message).not.toContain('ghs_abc')
+  })
+})
+
+describe('getInputs refuses what would only fail later, or lead outside the workspace', () => {
+  const linked = mkdtempSync(join(tmpdir(), 'inputs-links-'))
+  mkdirSync(join(linked, 'nix'))
+  mkdirSync(join(linked, 'inner'))
+  writeFileSync(join(linked, 'nix', 'static.nix'), '{ pkgs }: pkgs.hello\n')
+  symlinkSync('/etc', join(linked, 'outside-dir'))
+  symlinkSync('/etc/hostname', join(linked, 'nix', 'outside.nix'))
+  symlinkSync('static.nix', join(linked, 'nix', 'inside.nix'))
+  symlinkSync('nix', join(linked, 'inside-dir'))
+  const linkedEnv = { ...env, GITHUB_WORKSPACE: linked }
+  const read = (overrides: Record<string, string>) => () => getInputs(readerWith({ package: 'postgrest', ...overrides }), linkedEnv)
+
+  test.each([
+    [{ 'project-dir': 'outside-dir' }, 'project-dir'],
+    [{ package: '', expression: 'nix/outside.nix' }, 'expression'],
+    [{ nixpkgs: 'outside-dir' }, 'nixpkgs']
+  ])('a symbolic link out of the workspace: %j', (overrides, input) => {
+    expect(read(overrides)).toThrow(expect.objectContaining({ input, message: expect.stringMatching(/leaves the workspace through a symbolic link/) }))
+  })
+  test('symbolic links that stay inside the workspace are followed', () => {
+    expect(read({ package: '', expression: 'nix/inside.nix' })().mode).toMatchObject({ file: 'nix/inside.nix' })
+    expect(read({ 'project-dir': 'inside-dir' })().projectDir).toBe('inside-dir')
+  })
+  test('an executable listed twice (the archive would refuse it only after the build)', () => {
+    const error = errorOf({ executables: 'postgrest, postgrest' })
+    expect(error.input).toBe('executables')
+    expect(error.message).toMatch(/lists "postgrest" twice/)
+  })
+  test('a target given two strategies', () => {
+    const error = errorOf({ targets: 'aarch64-linux', 'strategy-overrides': 'aarch64-linux=emulated, aarch64-linux=cross' })
+    expect(error.input).toBe('strategy-overrides')
+    expect(error.message).toMatch(/gives aarch64-linux twice/)
+  })
+  test('a NUL in any value', () => {
+    expect(errorOf({ name: 'a\u0000b' }).message).toMatch(/control character/)
+    expect(errorOf({ 'extra-nix-config': 'a\u0000b' }).input).toBe('extra-nix-config')
   })
 })
