@@ -44,7 +44,10 @@ export interface BuildPlan {
   failOn: FailOn
   /** Nix systems that emulated targets need in `extra-platforms`. */
   extraPlatforms: string[]
-  /** Name of the artifact holding SHA256SUMS for this step's archives (distinct per matrix job). */
+  /**
+   * Name of this step's SHA256SUMS file and of its artifact: the artifact-name template with
+   * the step's targets joined by '+', so matrix jobs never collide.
+   */
   checksumsArtifact: string
   targets: PlannedTarget[]
 }

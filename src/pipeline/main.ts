@@ -88,12 +88,18 @@ async function buildVerifyPublish(inputs: Inputs, plan: BuildPlan, workspace: st
     maxParallel: inputs.maxParallel
   })
   const packaged = await core.group('Packaging', () =>
-    packageTargets(verified, plan.targets, { format: inputs.archive, outDir: artifactsDir(), projectDir })
+    packageTargets(verified, plan.targets, {
+      format: inputs.archive,
+      outDir: artifactsDir(),
+      projectDir,
+      checksumsFile: plan.checksumsArtifact
+    })
   )
   return publishTargets(packaged.results, plan, {
     upload: inputs.upload,
     retentionDays: inputs.retentionDays,
-    artifactNameTemplate: inputs.artifactName
+    artifactNameTemplate: inputs.artifactName,
+    checksumsFile: packaged.checksumsFile
   })
 }
 

@@ -1,11 +1,13 @@
 /**
- * Package stage: one reproducible archive per verified target in artifacts-dir, then the
- * SHA256SUMS file over them. Archives are written to a temporary name and renamed, so a
+ * Package stage: one reproducible archive per verified target in artifacts-dir, then a
+ * SHA256SUMS file over them, named after the step's targets so matrix jobs never collide.
+ * Archives are written to a temporary name and renamed, so a
  * failure never leaves a half-written archive to publish.
  */
 import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
 import { mkdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { ArchiveFormat } from '../inputs.js'
 import { ARCHIVE_EXTENSIONS, type PlannedTarget } from '../plan.js'
 import { createArchive, resolveArchiveMtime } from '../publish/archive.js'
@@ -29,7 +31,7 @@ export async function commitTime(cwd: string): Promise<number | null> {
 export async function packageTargets(
   results: readonly TargetResult[],
   planned: readonly PlannedTarget[],
-  options: { format: ArchiveFormat; outDir: string; projectDir: string }
+  options: { format: ArchiveFormat; outDir: string; projectDir: string; checksumsFile: string }
 ): Promise<{ results: TargetResult[]; checksumsFile: string | null }> {
   await mkdir(options.outDir, { recursive: true })
   const mtime = resolveArchiveMtime({ env: process.env, commitTime: await commitTime(options.projectDir) })
@@ -66,7 +68,7 @@ export async function packageTargets(
   }
   const archives = packaged.flatMap((r) => (r.archive ? [r.archive.path] : []))
   if (archives.length === 0) return { results: packaged, checksumsFile: null }
-  const sums = await writeSha256Sums(archives, { dir: options.outDir })
+  const sums = await writeSha256Sums(archives, { outPath: join(options.outDir, options.checksumsFile) })
   core.info(`wrote ${sums.path} for ${archives.length} archive(s) (mtime ${mtime})`)
   return { results: packaged, checksumsFile: sums.path }
 }

@@ -1,9 +1,9 @@
 /**
- * Publish stage: one artifact per packaged target (the archive itself), then the
- * SHA256SUMS artifact. Upload failures fail their own target after every other upload ran.
+ * Publish stage: one artifact per packaged target (the archive itself), then the step's
+ * SHA256SUMS file as its own artifact. Upload failures fail their own target after every
+ * other upload ran.
  */
 import * as core from '@actions/core'
-import { join } from 'node:path'
 import { artifactsDir } from '../paths.js'
 import type { BuildPlan } from '../plan.js'
 import { SHA256SUMS, sha256File } from '../publish/checksums.js'
@@ -19,7 +19,7 @@ export interface PublishOutcome {
 export async function publishTargets(
   results: readonly TargetResult[],
   plan: BuildPlan,
-  options: { upload: boolean; retentionDays: number; artifactNameTemplate: string }
+  options: { upload: boolean; retentionDays: number; artifactNameTemplate: string; checksumsFile: string | null }
 ): Promise<PublishOutcome> {
   const ready = results.filter((r) => r.status === 'ok' && r.archive !== null)
   if (!options.upload || ready.length === 0) {
@@ -32,8 +32,10 @@ export async function publishTargets(
     file: r.archive!.path,
     sha256: r.archive!.sha256
   }))
-  const sums = join(artifactsDir(), SHA256SUMS)
-  requests.push({ target: '', name: plan.checksumsArtifact, file: sums, sha256: await sha256File(sums), zipped: true })
+  if (options.checksumsFile) {
+    const sums = options.checksumsFile
+    requests.push({ target: '', name: plan.checksumsArtifact, file: sums, sha256: await sha256File(sums) })
+  }
   const uploaded = await core.group(`Uploading ${requests.length} artifact(s)`, () =>
     uploadArtifacts(requests, {
       retentionDays: options.retentionDays,

@@ -13,8 +13,6 @@ export interface UploadRequest {
   name: string
   file: string
   sha256: string
-  /** Upload as a zip holding the file (used for the small SHA256SUMS file) instead of raw. */
-  zipped?: boolean
 }
 
 export interface UploadedArtifact {
@@ -83,18 +81,18 @@ export async function uploadArtifacts(
       )
       continue
     }
-    if (!request.zipped && basename(request.file) !== request.name) {
+    if (basename(request.file) !== request.name) {
       results.push(failed(`internal: ${request.file} must be named ${request.name} to be uploaded unzipped`))
       continue
     }
     try {
       const response = await client.uploadArtifact(request.name, [request.file], dirname(request.file), {
-        skipArchive: !request.zipped,
+        skipArchive: true,
         retentionDays: options.retentionDays === 0 ? undefined : options.retentionDays
       })
       const id = response.id ?? null
       const digest = response.digest ?? null
-      if (!request.zipped && digest !== request.sha256) {
+      if (digest !== request.sha256) {
         results.push(
           failed(`artifact ${request.name} was uploaded with digest ${digest ?? 'none'}, but the file's sha256 is ${request.sha256}`)
         )
