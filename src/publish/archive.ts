@@ -2,9 +2,9 @@
  * Release archives, one per target: `tar.xz` (PostgREST's format), `tar.gz`, `zip`, or `raw`
  * (the executable itself). Archives are reproducible: entries sorted by name, one fixed mtime
  * (SOURCE_DATE_EPOCH or the commit time), owner and group 0 with no names, mode 0755, and nothing
- * else — so the same executable always gives the same bytes. The tar and zip containers are
- * written here (a few hundred bytes of headers each) rather than by whatever tar the runner has;
- * xz compression uses the `xz` program single-threaded, gzip and deflate use Node's zlib.
+ * else — so the same executable always gives the same bytes. tar-stream and yazl write the
+ * containers rather than whatever tar or zip the runner has; xz compression uses the `xz` program
+ * single-threaded, gzip uses Node's zlib.
  *
  * Every archive is written under a temporary name in the output directory and renamed into
  * place, so a half-written archive is never visible under its real name.
@@ -12,11 +12,14 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { chmod, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { chmod, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { constants as zlibConstants, createGzip, deflateRawSync } from 'node:zlib'
+import { constants as zlibConstants, createGzip } from 'node:zlib'
+
+import { pack as packTar } from 'tar-stream'
+import { ZipFile } from 'yazl'
 
 export type ArchiveFormat = 'tar.xz' | 'tar.gz' | 'zip' | 'raw'
 export const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['tar.xz', 'tar.gz', 'zip', 'raw']
@@ -210,6 +213,9 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
   const mtime = options.mtime ?? resolveArchiveMtime({ env: process.env })
   if (!Number.isSafeInteger(mtime) || mtime < 0)
     throw new Error(`archive mtime must be whole seconds >= 0, got ${mtime}`)
+  const xzLevel = options.xzLevel ?? 6
+  if (!Number.isInteger(xzLevel) || xzLevel < 0 || xzLevel > 9)
+    throw new Error(`xz level must be 0-9, got ${xzLevel}`)
   const bad = badPart(options.name)
   if (options.name === '' || bad)
     throw new ArchiveNameError(`archive name ${JSON.stringify(options.name)} ${bad ?? 'is empty'}`)
@@ -233,24 +239,17 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
         break
       case 'tar.gz':
         await pipeline(
-          Readable.from(tarStream(entries, mtime)),
+          tarStream(entries, mtime),
           // Node's gzip header carries no name and a zero mtime, like `gzip -n`.
           createGzip({ level: zlibConstants.Z_BEST_COMPRESSION }),
           createWriteStream(tempPath, { mode: 0o644 })
         )
         break
       case 'tar.xz':
-        await compressWithXz(
-          Readable.from(tarStream(entries, mtime)),
-          tempPath,
-          options.xzLevel ?? 6
-        )
+        await compressWithXz(tarStream(entries, mtime), tempPath, xzLevel)
         break
       case 'zip':
-        await pipeline(
-          Readable.from(zipStream(entries, mtime)),
-          createWriteStream(tempPath, { mode: 0o644 })
-        )
+        await pipeline(zipStream(entries, mtime), createWriteStream(tempPath, { mode: 0o644 }))
         break
     }
     await rename(tempPath, finalPath)
@@ -263,8 +262,6 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
 }
 
 async function compressWithXz(source: Readable, outPath: string, level: number): Promise<void> {
-  if (!Number.isInteger(level) || level < 0 || level > 9)
-    throw new Error(`xz level must be 0-9, got ${level}`)
   // -T1: single-threaded, so the output does not depend on the number of cores.
   const xz = spawn('xz', ['-z', '-c', '-T1', `-${level}`, '--check=crc64'], {
     stdio: ['pipe', 'pipe', 'pipe']
@@ -294,143 +291,75 @@ async function compressWithXz(source: Readable, outPath: string, level: number):
 }
 
 // ---------------------------------------------------------------------------------------------
-// tar (ustar): a 512-byte header per file, the data padded to 512, two zero blocks at the end.
+// Containers
 
-const BLOCK = 512
+/** tar-stream writes the mtime as a signed 32-bit count of seconds; later times come out wrong. */
+const TAR_MTIME_LIMIT = 0x7fffffff
 
-function octal(value: number, width: number): string {
-  // width - 1 digits and a NUL, as GNU tar writes them.
-  const s = value.toString(8)
-  if (s.length > width - 1) throw new Error(`value ${value} does not fit a ${width}-byte tar field`)
-  return s.padStart(width - 1, '0') + '\0'
-}
-
-export function tarHeader(name: string, size: number, mtime: number, mode = ENTRY_MODE): Buffer {
-  const h = Buffer.alloc(BLOCK, 0)
-  const nameBytes = Buffer.from(name, 'utf8')
-  if (nameBytes.length > 100)
-    throw new ArchiveNameError(
-      `archive entry name ${JSON.stringify(name)} is longer than 100 bytes`
-    )
-  nameBytes.copy(h, 0)
-  h.write(octal(mode, 8), 100, 'ascii')
-  h.write(octal(0, 8), 108, 'ascii') // uid
-  h.write(octal(0, 8), 116, 'ascii') // gid
-  h.write(octal(size, 12), 124, 'ascii')
-  h.write(octal(mtime, 12), 136, 'ascii')
-  h.write('        ', 148, 'ascii') // checksum placeholder: eight spaces
-  h.write('0', 156, 'ascii') // regular file
-  h.write('ustar\0', 257, 'ascii')
-  h.write('00', 263, 'ascii')
-  // uname/gname stay empty: numeric owner 0, no names. devmajor/devminor are unused for files.
-  h.write(octal(0, 8), 329, 'ascii')
-  h.write(octal(0, 8), 337, 'ascii')
-  let sum = 0
-  for (const b of h) sum += b
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii')
-  return h
-}
-
-async function* tarStream(entries: readonly Entry[], mtime: number): AsyncGenerator<Buffer> {
-  for (const e of entries) {
-    yield tarHeader(e.name, e.size, mtime)
-    let written = 0
-    for await (const chunk of createReadStream(e.path)) {
-      written += (chunk as Buffer).length
-      yield chunk as Buffer
+function tarStream(entries: readonly Entry[], mtime: number): Readable {
+  if (mtime > TAR_MTIME_LIMIT)
+    throw new Error(`archive mtime ${mtime} is past what a tar header holds (2038-01-19)`)
+  const date = new Date(mtime * 1000)
+  const pack = packTar()
+  const fill = async (): Promise<void> => {
+    for (const e of entries) {
+      // No uname/gname: numeric owner 0 only. tar-stream fails the entry if the file's size
+      // changes while it is read.
+      const header = { name: e.name, size: e.size, mode: ENTRY_MODE, uid: 0, gid: 0, mtime: date }
+      await pipeline(createReadStream(e.path), pack.entry({ ...header, type: 'file' }))
     }
-    if (written !== e.size) throw new Error(`${e.path} changed size while being archived`)
-    const pad = (BLOCK - (e.size % BLOCK)) % BLOCK
-    if (pad > 0) yield Buffer.alloc(pad, 0)
+    pack.finalize()
   }
-  yield Buffer.alloc(2 * BLOCK, 0)
+  fill().catch((err: unknown) => pack.destroy(err as Error))
+  return Readable.from(pack)
 }
 
-// ---------------------------------------------------------------------------------------------
-// zip: local headers with deflated data, a central directory marking the entries as Unix files
-// with mode 0755, and the end record. No extra fields, so no time stamps beyond the DOS one.
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256)
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    t[n] = c >>> 0
+/**
+ * yazl takes the DOS date and time from a Date's local-time fields, which would put the runner's
+ * time zone into the bytes; this Date answers them in UTC. yazl clamps to the DOS range (1980 to
+ * 2107) by comparing with local-time bounds, so times within a day of either end are moved well
+ * past it first: every zone then clamps them alike.
+ */
+class UtcFieldsDate extends Date {
+  override getFullYear(): number {
+    return this.getUTCFullYear()
   }
-  return t
-})()
-
-export function crc32(data: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0
-  for (const b of data) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8)
-  return ~c >>> 0
-}
-
-/** DOS date and time (2-second resolution, 1980-2107), from UTC so the time zone cannot leak in. */
-function dosDateTime(mtime: number): { date: number; time: number } {
-  const d = new Date(Math.max(mtime, 315532800) * 1000) // not before 1980-01-01
-  const year = Math.min(d.getUTCFullYear(), 2107)
-  return {
-    date: ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
-    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2)
+  override getMonth(): number {
+    return this.getUTCMonth()
+  }
+  override getDate(): number {
+    return this.getUTCDate()
+  }
+  override getHours(): number {
+    return this.getUTCHours()
+  }
+  override getMinutes(): number {
+    return this.getUTCMinutes()
+  }
+  override getSeconds(): number {
+    return this.getUTCSeconds()
   }
 }
 
-const ZIP_LIMIT = 0xffffffff
+const DOS_FIRST = Date.UTC(1980, 0, 2) / 1000
+const DOS_LAST = Date.UTC(2107, 11, 30) / 1000
 
-async function* zipStream(entries: readonly Entry[], mtime: number): AsyncGenerator<Buffer> {
-  const { date, time } = dosDateTime(mtime)
-  const central: Buffer[] = []
-  let offset = 0
+function zipStream(entries: readonly Entry[], mtime: number): Readable {
+  const seconds = mtime < DOS_FIRST ? 0 : mtime > DOS_LAST ? Date.UTC(2200, 0) / 1000 : mtime
+  const zip = new ZipFile()
+  const out = zip.outputStream as Readable
+  // yazl reports a failed read on the ZipFile, not on the stream being consumed.
+  zip.on('error', (err: Error) => out.destroy(err))
   for (const e of entries) {
-    const data = await readFile(e.path)
-    const compressed = deflateRawSync(data, { level: zlibConstants.Z_BEST_COMPRESSION })
-    if (data.length >= ZIP_LIMIT || offset + compressed.length >= ZIP_LIMIT) {
-      throw new Error(`${e.path} is too large for a zip without Zip64; use tar.xz`)
-    }
-    const crc = crc32(data)
-    const name = Buffer.from(e.name, 'utf8')
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4) // version needed: 2.0 (deflate)
-    local.writeUInt16LE(0x0800, 6) // flags: UTF-8 names
-    local.writeUInt16LE(8, 8) // deflate
-    local.writeUInt16LE(time, 10)
-    local.writeUInt16LE(date, 12)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(compressed.length, 18)
-    local.writeUInt32LE(data.length, 22)
-    local.writeUInt16LE(name.length, 26)
-    local.writeUInt16LE(0, 28) // no extra field
-    yield local
-    yield name
-    yield compressed
-
-    const cd = Buffer.alloc(46)
-    cd.writeUInt32LE(0x02014b50, 0)
-    cd.writeUInt16LE((3 << 8) | 20, 4) // made by: Unix, spec 2.0 — so unzip honours the mode
-    cd.writeUInt16LE(20, 6)
-    cd.writeUInt16LE(0x0800, 8)
-    cd.writeUInt16LE(8, 10)
-    cd.writeUInt16LE(time, 12)
-    cd.writeUInt16LE(date, 14)
-    cd.writeUInt32LE(crc, 16)
-    cd.writeUInt32LE(compressed.length, 20)
-    cd.writeUInt32LE(data.length, 24)
-    cd.writeUInt16LE(name.length, 28)
-    // extra length, comment length, disk number start, internal attributes: all 0
-    cd.writeUInt32LE(((0o100000 | ENTRY_MODE) << 16) >>> 0, 38) // regular file, rwxr-xr-x
-    cd.writeUInt32LE(offset, 42)
-    central.push(cd, name)
-    offset += local.length + name.length + compressed.length
+    zip.addFile(e.path, e.name, {
+      mtime: new UtcFieldsDate(seconds * 1000),
+      // Regular file, rwxr-xr-x; yazl marks entries "made by Unix" so unzip applies it.
+      mode: 0o100000 | ENTRY_MODE,
+      compressionLevel: zlibConstants.Z_BEST_COMPRESSION,
+      // The DOS time alone, without the Info-ZIP "UT" field: one fixed time is all an entry needs.
+      forceDosTimestamp: true
+    })
   }
-  const dir = Buffer.concat(central)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(entries.length, 8)
-  end.writeUInt16LE(entries.length, 10)
-  end.writeUInt32LE(dir.length, 12)
-  end.writeUInt32LE(offset, 16)
-  yield dir
-  yield end
+  zip.end()
+  return out
 }

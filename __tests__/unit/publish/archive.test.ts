@@ -11,12 +11,13 @@ import {
   utimes
 } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 
 import {
   ArchiveNameError,
   createArchive,
-  crc32,
   DEFAULT_NAME_TEMPLATE,
   renderName,
   resolveArchiveMtime,
@@ -115,12 +116,6 @@ describe('resolveArchiveMtime', () => {
     expect(() => resolveArchiveMtime({ env: { SOURCE_DATE_EPOCH: 'yesterday' } })).toThrow(
       'SOURCE_DATE_EPOCH must be a whole number of seconds, got "yesterday"'
     )
-  })
-})
-
-describe('crc32', () => {
-  test('matches the standard check value', () => {
-    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926)
   })
 })
 
@@ -230,6 +225,77 @@ describe('createArchive', () => {
       expect((await stat(join(dest, name))).mode & 0o7777).toBe(0o755)
       expect((await readFile(join(dest, name))).equals(await readFile(src))).toBe(true)
     }
+  })
+
+  test('tar holds one plain ustar header per file: owner 0/0 without names, no pax records', async () => {
+    const out = await freshDir('ustar')
+    const archive = await createArchive({
+      files: [exe],
+      outDir: out,
+      name: 'release',
+      format: 'tar.gz',
+      mtime: MTIME
+    })
+    const tar = gunzipSync(await readFile(archive.path))
+    const { size } = await stat(exe)
+    // Header, data padded to 512, two zero blocks: nothing else in between.
+    expect(tar.length).toBe(512 + Math.ceil(size / 512) * 512 + 1024)
+    expect(tar.subarray(0, 10).toString()).toBe('postgrest\0')
+    expect(tar.subarray(156, 157).toString()).toBe('0') // regular file
+    expect(tar.subarray(257, 265).toString()).toBe('ustar\u000000')
+    expect(tar.subarray(265, 329).every((b) => b === 0)).toBe(true) // uname, gname
+  })
+
+  test('a tar mtime past 2038 is refused rather than written wrong; zip clamps to 2107', async () => {
+    const out = await freshDir('y2038')
+    const later = Date.UTC(2100, 0, 1) / 1000
+    await expect(
+      createArchive({ files: [exe], outDir: out, name: 'late', format: 'tar.gz', mtime: later })
+    ).rejects.toThrow('is past what a tar header holds')
+    expect(await readdir(out)).toEqual([])
+    const zip = await createArchive({
+      files: [exe],
+      outDir: out,
+      name: 'late',
+      format: 'zip',
+      mtime: later
+    })
+    const { stdout } = await run('unzip', ['-Z', '-T', zip.path])
+    expect(stdout).toMatch(/ 21000101\.000000 postgrest$/m)
+  })
+
+  test('zip and tar bytes do not depend on the time zone of the machine', async () => {
+    // The time zone is read once per process, so each zone gets its own Node.
+    const module = fileURLToPath(new URL('../../../src/publish/archive.ts', import.meta.url))
+    const zones = ['UTC', 'America/Los_Angeles', 'Pacific/Kiritimati']
+    const bytes: Buffer[][] = []
+    for (const TZ of zones) {
+      const out = await freshDir('tz')
+      const script = `
+        import { createArchive } from ${JSON.stringify(module)}
+        for (const mtime of [${MTIME}, 0])
+          for (const format of ['zip', 'tar.gz'])
+            await createArchive({ files: [${JSON.stringify(exe)}], outDir: ${JSON.stringify(out)},
+              name: format + '-' + mtime, format, mtime })`
+      await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        env: { ...process.env, TZ }
+      })
+      const names = (await readdir(out)).sort()
+      expect(names).toEqual([
+        'tar.gz-0.tar.gz',
+        `tar.gz-${MTIME}.tar.gz`,
+        'zip-0.zip',
+        `zip-${MTIME}.zip`
+      ])
+      bytes.push(await Promise.all(names.map((n) => readFile(join(out, n)))))
+      // The DOS time is the UTC time; before 1980 it is the earliest DOS time.
+      const { stdout } = await run('unzip', ['-Z', '-T', join(out, `zip-${MTIME}.zip`)])
+      expect(stdout).toMatch(/ 20231114\.221320 postgrest$/m)
+      const early = await run('unzip', ['-Z', '-T', join(out, 'zip-0.zip')])
+      expect(early.stdout).toMatch(/ 19800101\.000000 postgrest$/m)
+    }
+    for (const other of bytes.slice(1))
+      other.forEach((b, i) => expect(b.equals(bytes[0]![i]!)).toBe(true))
   })
 
   test('raw is the executable itself, mode 0755, fixed mtime', async () => {
