@@ -17,6 +17,7 @@ import { gunzipSync } from 'node:zlib'
 
 import {
   ArchiveNameError,
+  compressWithXz,
   createArchive,
   DEFAULT_NAME_TEMPLATE,
   renderName,
@@ -395,5 +396,14 @@ describe('createArchive', () => {
     await expect(
       createArchive({ files: [join(out, 'sub')], outDir: out, name: 'n' })
     ).rejects.toThrow('is not a regular file')
+  })
+})
+
+describe('compressWithXz', () => {
+  test('a full disk is reported as the failed write, not as the SIGPIPE that kills xz', async () => {
+    const { Readable } = await import('node:stream')
+    const data = Readable.from([Buffer.alloc(4 * 1024 * 1024, 7)])
+    // Writing to /dev/full fails with ENOSPC, as a full RUNNER_TEMP does.
+    await expect(compressWithXz(data, '/dev/full', 0)).rejects.toThrow(/writing \/dev\/full failed: ENOSPC/)
   })
 })
