@@ -123,6 +123,22 @@ describe('installing Nix from the pinned installer tarball', () => {
     expect(existsSync(path.join(home, 'installer-args'))).toBe(false)
     expect(existsSync(path.join(process.env.RUNNER_TOOL_CACHE!, 'nix-installer', toolCacheVersion({ version: '2.8.1', url: '', sha256: wrong })))).toBe(false)
   })
+
+  test('an installer URL that cannot be fetched is an error naming the installer and the URL', async () => {
+    const home = freshHome()
+    const url = `${baseUrl}/nix/missing.tar.xz`
+    await expect(
+      installNix({
+        installer: { version: '2.8.2', url, sha256: tarballSha },
+        searchPath: '',
+        profileBinDirs: [path.join(home, '.nix-profile', 'bin')],
+        system: 'x86_64-linux',
+        daemon: false,
+        installerEnv: { HOME: home }
+      })
+    ).rejects.toThrow(`Could not download the Nix installer 2.8.2 from ${url}: Unexpected HTTP response: 404`)
+    expect(existsSync(path.join(home, 'installer-args'))).toBe(false)
+  })
 })
 
 describe('reusing the Nix that is there', () => {

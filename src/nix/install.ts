@@ -133,7 +133,12 @@ export async function obtainInstaller(source: InstallerSource, system: Installer
     return { dir: cached, downloaded: false }
   }
   core.info(`Downloading the Nix installer ${source.version}: ${source.url}`)
-  const tarball = await tc.downloadTool(source.url)
+  let tarball: string
+  try {
+    tarball = await tc.downloadTool(source.url)
+  } catch (error) {
+    throw new Error(`Could not download the Nix installer ${source.version} from ${source.url}: ${(error as Error).message}`)
+  }
   try {
     const actual = await sha256File(tarball)
     if (actual !== source.sha256) {
