@@ -100296,7 +100296,13 @@ async function obtainInstaller(source, system) {
         return { dir: cached, downloaded: false };
     }
     core.info(`Downloading the Nix installer ${source.version}: ${source.url}`);
-    const tarball = await tc.downloadTool(source.url);
+    let tarball;
+    try {
+        tarball = await tc.downloadTool(source.url);
+    }
+    catch (error) {
+        throw new Error(`Could not download the Nix installer ${source.version} from ${source.url}: ${error.message}`);
+    }
     try {
         const actual = await sha256File(tarball);
         if (actual !== source.sha256) {
