@@ -130,3 +130,49 @@ maybe('emulated strategy through binfmt_misc (real)', () => {
     }
   )
 })
+
+// In this file so that it never runs beside the tests above: binfmt_misc is machine-wide.
+maybe('the whole action with strategy: emulated (real)', () => {
+  it('registers qemu, builds the aarch64-linux package natively under binfmt, verifies it, and post restores binfmt', async () => {
+    const { runAction, startServices } = await import('../../test-support/runner/index.js')
+    const { offlineNixEnv, projectWorkspace } = await import('../../test-support/project.js')
+    const before = snapshot()
+    const source = mkdtempSync(join(tmpdir(), 'static-cross-emulated-flake-'))
+    run('cp', [join(REPO, 'test-support', 'fixtures', 'emulated-flake', 'flake.nix'), source])
+    // A fresh nonce in the builder makes a new derivation, so Nix really builds it.
+    run('aarch64-linux-gnu-gcc', [
+      '-static',
+      '-O2',
+      `-DNONCE="${process.pid}-${Date.now()}"`,
+      '-o',
+      join(source, 'builder'),
+      join(REPO, 'test-support', 'fixtures', 'emulated-flake', 'hello.c')
+    ])
+    const services = await startServices()
+    try {
+      const result = await runAction({
+        services,
+        workspace: projectWorkspace(source),
+        env: offlineNixEnv(),
+        inputs: { targets: 'aarch64-linux', strategy: 'emulated', installable: '.#packages.{system}.default', name: 'emu', cache: 'false' }
+      })
+      const log = result.main.log.join('\n')
+      expect(result.main.conclusion).toBe('success')
+      expect(log).toContain("building '/nix/store/")
+      expect(result.main.groups.some((g) => g.title === 'Registering qemu with binfmt_misc')).toBe(true)
+      const [target] = JSON.parse(result.main.outputs.results ?? '[]')
+      expect(target).toMatchObject({ target: 'aarch64-linux', strategy: 'emulated', status: 'ok' })
+      expect(target.executables[0]).toMatchObject({ static: true, elf: { machineName: 'AArch64' } })
+      expect(target.executables[0].smoke.output).toBe('hello 1.0.0 (aarch64)\n')
+      expect(result.post?.log.join('\n')).toContain('binfmt_misc: restored as it was before this job')
+      if (target.storePath) {
+        run('nix', ['--extra-experimental-features', 'nix-command', 'store', 'delete', target.storePath], {
+          env: { ...process.env, ...offlineNixEnv() }
+        })
+      }
+    } finally {
+      await services.stop()
+    }
+    expect(snapshot()).toEqual(before)
+  }, 300000)
+})
