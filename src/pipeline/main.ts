@@ -17,6 +17,7 @@ import { packageTargets } from './package-stage.js'
 import { publishTargets, type PublishOutcome } from './publish-stage.js'
 import { stepFailure, type TargetResult } from './results.js'
 import { setUp } from './setup-stage.js'
+import { reportSkippedFeatures } from './skipped-features.js'
 import { verifyTargets } from './verify-stage.js'
 
 /** Mask secrets before anything can print them, even a validation error. */
@@ -116,6 +117,7 @@ export async function runMain(): Promise<void> {
     setPlanOutputs(plan)
     if (inputs.dryRun) return await dryRun(inputs, plan)
 
+    reportSkippedFeatures(inputs)
     core.saveState(State.Planned, 'true')
     const setup = await setUp(inputs, plan, workspace)
     core.setOutput(Output.CacheHit, setup.cache?.cacheHit ?? '')
