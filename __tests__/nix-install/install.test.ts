@@ -10,7 +10,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { makeInstallerTarball } from '../../test-support/fixtures/nix-installer/make-tarball.js'
-import { installNix, parseNixVersion, sha256File, toolCacheVersion } from '../../src/nix/install.js'
+import { installNix, parseNixVersion, toolCacheVersion } from '../../src/nix/install.js'
+import { sha256File } from '../../src/publish/checksums.js'
 import { resolveInstallerSource, pinnedInstaller, DEFAULT_NIX_VERSION } from '../../src/nix/installer-pins.js'
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'sx-install-'))

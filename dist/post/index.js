@@ -38396,7 +38396,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4853:
+/***/ 2806:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40044,7 +40044,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod: io_util_chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename, rm: io_util_rm, rmdir, stat: io_util_stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod: io_util_chmod, copyFile, lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat: io_util_stat, symlink, unlink: io_util_unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -41596,7 +41596,7 @@ const internal_path_helper_IS_WINDOWS = process.platform === 'win32';
  * - `\\hello         => \\hello`
  * - `\\hello\world   => \\hello\world`
  */
-function dirname(p) {
+function internal_path_helper_dirname(p) {
     // Normalize slashes and trim unnecessary trailing slash
     p = safeTrimTrailingSeparator(p);
     // Windows UNC root, e.g. \\hello or \\hello\world
@@ -41790,14 +41790,14 @@ function getSearchPaths(patterns) {
         // Check for an ancestor search path
         let foundAncestor = false;
         let tempKey = key;
-        let parent = dirname(tempKey);
+        let parent = internal_path_helper_dirname(tempKey);
         while (parent !== tempKey) {
             if (searchPathMap[parent]) {
                 foundAncestor = true;
                 break;
             }
             tempKey = parent;
-            parent = dirname(tempKey);
+            parent = internal_path_helper_dirname(tempKey);
         }
         // Include the search pattern in the result
         if (!foundAncestor) {
@@ -43540,8 +43540,8 @@ const esm_path = {
     posix: { sep: '/' },
 };
 /* c8 ignore stop */
-const sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
-minimatch.sep = sep;
+const esm_sep = defaultPlatform === 'win32' ? esm_path.win32.sep : esm_path.posix.sep;
+minimatch.sep = esm_sep;
 const GLOBSTAR = Symbol('globstar **');
 minimatch.GLOBSTAR = GLOBSTAR;
 // any single thing other than /
@@ -44606,14 +44606,14 @@ class Path {
             else {
                 // Add all segments, while not at the root
                 let remaining = itemPath;
-                let dir = dirname(remaining);
+                let dir = internal_path_helper_dirname(remaining);
                 while (dir !== remaining) {
                     // Add the segment
                     const basename = external_path_namespaceObject.basename(remaining);
                     this.segments.unshift(basename);
                     // Truncate the last segment
                     remaining = dir;
-                    dir = dirname(remaining);
+                    dir = internal_path_helper_dirname(remaining);
                 }
                 // Remainder is the root
                 this.segments.unshift(remaining);
@@ -44633,7 +44633,7 @@ class Path {
                 // Root segment
                 if (i === 0 && hasRoot(segment)) {
                     segment = safeTrimTrailingSeparator(segment);
-                    external_assert_(segment === dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+                    external_assert_(segment === internal_path_helper_dirname(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
                     this.segments.push(segment);
                 }
                 // All other segments
@@ -44766,7 +44766,7 @@ class Pattern {
         // Normalize slashes and trim unnecessary trailing slash
         itemPath = safeTrimTrailingSeparator(itemPath);
         // matchOne does not handle root path correctly
-        if (dirname(itemPath) === itemPath) {
+        if (internal_path_helper_dirname(itemPath) === itemPath) {
             return this.rootRegExp.test(itemPath);
         }
         return this.minimatch.matchOne(itemPath.split(internal_pattern_IS_WINDOWS ? /\\+/ : /\/+/), this.minimatch.set[0], true);
@@ -100198,6 +100198,81 @@ function installer_pins_installerSystemFor(arch = process.arch) {
     throw new Error(`No Nix installer for the ${arch} architecture; use an x86_64 or arm64 Linux runner.`);
 }
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/publish/checksums.ts
+/**
+ * SHA-256 checksums of published files, and a SHA256SUMS file that `sha256sum -c` accepts.
+ */
+
+
+
+
+
+const SHA256SUMS = 'SHA256SUMS';
+/** Hex SHA-256 of a file, read as a stream (executables can be large). */
+async function checksums_sha256File(path) {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(path), hash);
+    return hash.digest('hex');
+}
+/**
+ * The text of a SHA256SUMS file: `<hex>  <name>` per line (two spaces: sha256sum's text mode,
+ * which is what `sha256sum` itself writes on Linux), sorted by name.
+ */
+function formatSha256Sums(entries) {
+    const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    const lines = sorted.map((e) => {
+        if (!/^[0-9a-f]{64}$/.test(e.sha256))
+            throw new Error(`not a SHA-256 hex digest for ${e.name}: ${e.sha256}`);
+        // sha256sum escapes these with a leading backslash; our names never need them, so refuse.
+        if (e.name === '' || /[\\\r\n]/.test(e.name)) {
+            throw new Error(`file name ${JSON.stringify(e.name)} cannot be listed in ${SHA256SUMS}`);
+        }
+        return `${e.sha256}  ${e.name}\n`;
+    });
+    return lines.join('');
+}
+/** Parse SHA256SUMS text (text or binary mode lines) back into entries. */
+function parseSha256Sums(text) {
+    return text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((line) => {
+        const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
+        if (!m)
+            throw new Error(`not a ${SHA256SUMS} line: ${JSON.stringify(line)}`);
+        return { sha256: (m[1] ?? '').toLowerCase(), name: m[2] ?? '' };
+    });
+}
+/**
+ * Hash `files` and write `<dir>/SHA256SUMS` (or `outPath`) listing them relative to the
+ * checksum file's directory. Written to a temporary name and renamed into place.
+ */
+async function writeSha256Sums(files, options = {}) {
+    const outPath = options.outPath ?? join(options.dir ?? dirname(files[0] ?? '.'), SHA256SUMS);
+    const base = dirname(outPath);
+    const entries = [];
+    for (const file of files) {
+        const rel = relative(base, file);
+        if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+            throw new Error(`${file} is not inside ${base}, where ${basename(outPath)} is written`);
+        }
+        entries.push({ name: rel.split(sep).join('/'), sha256: await checksums_sha256File(file) });
+    }
+    const text = formatSha256Sums(entries);
+    const temp = join(base, `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`);
+    try {
+        await writeFile(temp, text, { mode: 0o644 });
+        await rename(temp, outPath);
+    }
+    catch (e) {
+        await unlink(temp).catch(() => undefined);
+        throw e;
+    }
+    return { path: outPath, entries: parseSha256Sums(text) };
+}
+
 ;// CONCATENATED MODULE: ./src/nix/install.ts
 /**
  * Installing Nix, or reusing the one that is there.
@@ -100254,12 +100329,6 @@ async function install_findUsableNix(searchPath = process.env.PATH ?? '', profil
 /** systemd's own test (sd_booted): the daemon install needs systemd as init. */
 function systemdRuns() {
     return existsSync('/run/systemd/system');
-}
-async function sha256File(file) {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file))
-        hash.update(chunk);
-    return hash.digest('hex');
 }
 /**
  * The tool-cache version of an installer: its version plus the start of its hash, so that an
@@ -100579,7 +100648,7 @@ async function runPost() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4853);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2806);
 
 await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
 

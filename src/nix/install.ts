@@ -8,12 +8,12 @@
  */
 import * as core from '@actions/core'
 import * as tc from '@actions/tool-cache'
-import { createHash } from 'node:crypto'
-import { constants as fsConstants, createReadStream, existsSync } from 'node:fs'
+import { constants as fsConstants, existsSync } from 'node:fs'
 import { access, readdir, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { type InstallerSource, type InstallerSystem, installerSystemFor, resolveInstallerSource } from './installer-pins.js'
+import { sha256File } from '../publish/checksums.js'
 import { runCommand } from './run.js'
 
 export interface InstallNixOptions {
@@ -88,12 +88,6 @@ export async function findUsableNix(
 /** systemd's own test (sd_booted): the daemon install needs systemd as init. */
 export function systemdRuns(): boolean {
   return existsSync('/run/systemd/system')
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 /**
