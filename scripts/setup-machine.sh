@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests run for real on a Debian 12 / Ubuntu machine:
-# Nix, qemu-user, GHC (with its iserv), static cross C toolchains and archive tools.
+# Nix, qemu-user, GHC (with its iserv), static cross C toolchains and archive tools;
+# aeson for GHC is what `npm run bench` compiles Template Haskell against.
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "scripts/setup-machine.sh installs Debian packages: run it as root (sudo)" >&2
@@ -10,6 +11,7 @@ packages=(
   nix-bin qemu-user-static binfmt-support
   gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu musl-tools
   ghc xz-utils zstd unzip git ca-certificates
+  libghc-aeson-dev
 )
 missing=()
 for p in "${packages[@]}"; do
