@@ -123,19 +123,20 @@ describe('secrets appear nowhere a run leaves', () => {
     )
   })
 
-  test('the token reaches Nix only through the private, owner-only nix.conf under RUNNER_TEMP', async () => {
+  test('the token reaches Nix only through the private, owner-only nix.conf under RUNNER_TEMP, and post removes it', async () => {
     await record.check(
       'where the token does live',
       'github-token given',
-      "only RUNNER_TEMP/static-cross/nix.conf (mode 0600), outside the workspace; the signing key file is gone after post",
+      'only RUNNER_TEMP/static-cross/nix.conf (mode 0600, outside the workspace) while the job runs; after post no file holds the token or the signing key',
       async () => {
         const conf = filesUnder(restoring.runnerTemp)
-        const holders = findSecret(givenToken, conf)
-        expect(holders.map((p) => p.slice(restoring.runnerTemp.length + 1))).toEqual([NIX_CONF])
         const mode = execFileSync('stat', ['-c', '%a', join(restoring.runnerTemp, NIX_CONF)], { encoding: 'utf8' }).trim()
         expect(mode).toBe('600')
+        expect(restoring.main.exportedEnv.NIX_USER_CONF_FILES).toContain(join(restoring.runnerTemp, NIX_CONF))
+        expect(findSecret(givenToken, conf)).toEqual([])
         expect(findSecret(signingKey, conf)).toEqual([])
-        return `held only by ${NIX_CONF} (mode ${mode})`
+        expect(restoring.post?.log.join('\n')).toContain("removed the GitHub token from the action's nix.conf")
+        return `${NIX_CONF} kept mode ${mode}; after post neither secret is on disk`
       }
     )
   })

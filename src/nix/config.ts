@@ -221,6 +221,21 @@ export async function writePrivateBlock(file: string, name: string, lines: reado
   return before !== after
 }
 
+/**
+ * Drop the GitHub token from the action's private nix.conf. The post step calls this: the
+ * token is needed while the job's steps run Nix, and not a moment longer on the runner's disk.
+ */
+export async function removeAccessTokens(file: string): Promise<boolean> {
+  const before = await readIfExists(file)
+  const after = before
+    .split('\n')
+    .filter((line) => !/^\s*access-tokens\s*=/.test(line))
+    .join('\n')
+  if (after === before) return false
+  await writeFile(file, after, { encoding: 'utf8', mode: 0o600 })
+  return true
+}
+
 async function canWrite(file: string): Promise<boolean> {
   try {
     await access(file, fsConstants.W_OK)

@@ -1,10 +1,12 @@
 /**
- * The post step: save what this run built into the binary cache, and undo machine changes
- * (binfmt registrations). It never turns a green build red unless cache-strict asks for it.
+ * The post step: save what this run built into the binary cache, undo machine changes
+ * (binfmt registrations) and take the GitHub token off the disk. It never turns a green build red unless cache-strict asks for it.
  */
 import * as core from '@actions/core'
 import { saveBinaryCache, type SaveBinaryCacheResult } from '../cache/save.js'
 import { restoreBinfmt, type BinfmtRegistration } from '../nix/binfmt.js'
+import { removeAccessTokens, userConfFilePath } from '../nix/config.js'
+import { runnerTemp } from '../paths.js'
 import { formatBytes } from '../report/results-report.js'
 import { State } from '../state.js'
 import type { BinaryCacheState } from './setup-stage.js'
@@ -77,5 +79,16 @@ export async function runPost(): Promise<void> {
     core.setFailed(error instanceof Error ? error.message : String(error))
   } finally {
     await undoBinfmt()
+    await forgetGithubToken()
+  }
+}
+
+async function forgetGithubToken(): Promise<void> {
+  try {
+    if (await removeAccessTokens(userConfFilePath(runnerTemp()))) {
+      core.info('removed the GitHub token from the action\'s nix.conf')
+    }
+  } catch (error) {
+    core.warning(`could not remove the GitHub token from the action's nix.conf: ${(error as Error).message}`)
   }
 }
