@@ -119,7 +119,10 @@ describe('a signed binary cache carried across runs', () => {
     expect(first.built.sort()).toEqual(['static-cross-fixture-app', 'static-cross-fixture-lib'])
 
     const saved = await saveBinaryCache({ cacheDir, key: key1.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
-    expect(saved).toMatchObject({ saved: true, newPaths: 2 })
+    // At least the fixture's two paths: tests running beside this one build paths of their own,
+    // and the save takes everything built on the machine since the restore.
+    expect(saved.saved).toBe(true)
+    expect(saved.newPaths).toBeGreaterThanOrEqual(2)
     expect(saved.addedBytes).toBeGreaterThan(0)
     expect(existsSync(restored.signingKeyFile!)).toBe(false)
     expect(readFileSync(narinfoOf(first.outPath), 'utf8')).toMatch(/^Sig: static-cross-test-1:/m)
@@ -159,7 +162,9 @@ describe('a signed binary cache carried across runs', () => {
     expect(third.substituted.some((p) => p.endsWith('-static-cross-fixture-lib'))).toBe(true)
 
     const saved = await saveBinaryCache({ cacheDir, key: key2.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
-    expect(saved).toMatchObject({ saved: true, newPaths: 1 })
+    expect(saved.saved).toBe(true)
+    expect(saved.newPaths).toBeGreaterThanOrEqual(1)
+    expect(existsSync(narinfoOf(third.outPath))).toBe(true)
   })
 
   test('a tampered NAR in the signed cache is refused by Nix and rebuilt', async () => {
@@ -238,7 +243,8 @@ describe('faults of the cache service are warnings and a cold build', () => {
     await build('app')
     services.faults.add({ service: 'cache', method: 'CreateCacheEntry', status: 429 })
     const saved = await saveBinaryCache({ cacheDir, key: key3.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
-    expect(saved).toMatchObject({ saved: false, skipped: 'failed', newPaths: 2 })
+    expect(saved).toMatchObject({ saved: false, skipped: 'failed' })
+    expect(saved.newPaths).toBeGreaterThanOrEqual(2)
     expect(existsSync(restored.signingKeyFile!)).toBe(false)
     // The same post step again, strict this time (the fault stays).
     const keyFile = await writeSigningKeyFile(signingKey, runnerTemp)
