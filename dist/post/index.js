@@ -98721,6 +98721,295 @@ async function restoreBinfmt(registration, options = {}) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/nix/config.ts
+/**
+ * Writing Nix configuration.
+ *
+ * Two files, for two kinds of setting:
+ * - the system file (`$NIX_CONF_DIR/nix.conf`, else `/etc/nix/nix.conf`), written only when the
+ *   action installed Nix itself: CI settings such as `max-jobs` and `sandbox` go there, and a
+ *   multi-user daemon reads them;
+ * - a user file under RUNNER_TEMP, mode 0600, added to `NIX_USER_CONF_FILES` for this and later
+ *   steps: the GitHub token (`access-tokens`) and the binary-cache substituter go there, so no
+ *   secret lands in a world-readable file or in the workspace, and a Nix the user brought keeps
+ *   every setting the user made (only `extra-*` settings are added to it).
+ *
+ * Each file gets marked blocks that are replaced on every write, so writing twice never
+ * duplicates a line, and the user's own lines outside the blocks stay as they were.
+ */
+
+
+
+
+
+
+const MARK = 'static-cross';
+function blockBegin(name) {
+    return `# >>> ${MARK} ${name} (managed by the action; replaced on every run) >>>`;
+}
+function blockEnd(name) {
+    return `# <<< ${MARK} ${name} <<<`;
+}
+/**
+ * Replace (or append) the block `name` in a config text, leaving every other line alone.
+ * An empty `lines` removes the block.
+ */
+function replaceMarkedBlock(text, name, lines) {
+    const begin = blockBegin(name);
+    const end = blockEnd(name);
+    const kept = [];
+    let inside = false;
+    for (const line of text.split('\n')) {
+        if (line === begin)
+            inside = true;
+        else if (inside && line === end)
+            inside = false;
+        else if (!inside)
+            kept.push(line);
+    }
+    while (kept.length > 0 && kept[kept.length - 1] === '')
+        kept.pop();
+    if (lines.length > 0) {
+        if (kept.length > 0)
+            kept.push('');
+        kept.push(begin, ...lines, end);
+    }
+    return kept.length > 0 ? kept.join('\n') + '\n' : '';
+}
+/** Lines that would put a second value on one line of nix.conf (or start a new one) are refused. */
+function assertSingleLine(what, value) {
+    if (/[\r\n]/.test(value))
+        throw new Error(`${what} must not contain line breaks.`);
+}
+function joinList(what, values) {
+    for (const v of values) {
+        assertSingleLine(what, v);
+        if (/\s/.test(v))
+            throw new Error(`${what} entries must not contain spaces: ${JSON.stringify(v)}`);
+    }
+    return values.join(' ');
+}
+function userExtraLines(extraConfig) {
+    return (extraConfig ?? '')
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .filter((l) => l.trim() !== '');
+}
+function defaultTrustedUsers() {
+    const user = os.userInfo().username;
+    return user === 'root' ? ['root'] : ['root', user];
+}
+/**
+ * The settings block of the system file for a Nix the action installed (pure). The user's extra
+ * lines come last so that they win over the action's defaults.
+ */
+function renderSystemSettings(settings, trustedUsers) {
+    const sandbox = settings.sandbox ?? true;
+    const lines = [
+        'experimental-features = nix-command flakes',
+        `max-jobs = ${settings.maxJobs ?? 'auto'}`,
+        // A corrupt or untrusted substitute is then rebuilt instead of failing the build.
+        'fallback = true',
+        `sandbox = ${sandbox === 'relaxed' ? 'relaxed' : sandbox ? 'true' : 'false'}`,
+        // Lets the runner user pass substituters (the restored binary cache) to the daemon.
+        `trusted-users = ${joinList('trusted users', trustedUsers)}`
+    ];
+    if (settings.substituters?.length)
+        lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`);
+    if (settings.trustedPublicKeys?.length)
+        lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`);
+    if (settings.extraPlatforms?.length)
+        lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
+    lines.push(...userExtraLines(settings.extraConfig));
+    return lines;
+}
+/**
+ * The settings block of the action's user file (pure). For a Nix the user brought, only
+ * additive settings: the user's `max-jobs`, `sandbox` and substituters stay as they are.
+ */
+function renderUserSettings(settings, owned) {
+    const lines = [];
+    if (!owned) {
+        lines.push('extra-experimental-features = nix-command flakes');
+        if (settings.substituters?.length)
+            lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`);
+        if (settings.trustedPublicKeys?.length)
+            lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`);
+        // `extra-platforms` is itself a setting: its additive form is `extra-extra-platforms`.
+        if (settings.extraPlatforms?.length)
+            lines.push(`extra-extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
+        lines.push(...userExtraLines(settings.extraConfig));
+    }
+    if (settings.githubToken) {
+        assertSingleLine('The GitHub token', settings.githubToken);
+        if (/\s/.test(settings.githubToken))
+            throw new Error('The GitHub token must not contain spaces.');
+        lines.push(`access-tokens = github.com=${settings.githubToken}`);
+    }
+    return lines;
+}
+/** The action's user-level nix.conf under RUNNER_TEMP (outside the workspace). */
+function config_userConfFilePath(runnerTemp) {
+    return external_node_path_namespaceObject.join(runnerTemp, 'static-cross', 'nix.conf');
+}
+/** `$NIX_CONF_DIR/nix.conf`, else `/etc/nix/nix.conf`: where Nix reads its system settings. */
+function systemConfFilePath(env = process.env) {
+    return path.join(env.NIX_CONF_DIR || '/etc/nix', 'nix.conf');
+}
+/**
+ * The user config files Nix reads when NIX_USER_CONF_FILES is unset: the XDG config home, then
+ * each XDG config dir. Keeping them in the list keeps the user's own files in effect.
+ */
+function defaultUserConfFiles(env = process.env) {
+    const home = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
+    const dirs = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter((d) => d !== '');
+    return [home, ...dirs].map((d) => path.join(d, 'nix', 'nix.conf'));
+}
+/**
+ * NIX_USER_CONF_FILES with the action's file last. Nix gives the first file the highest
+ * priority, so the user's own files win over the action's for plain settings.
+ */
+function userConfFilesValue(ours, env = process.env) {
+    const current = env.NIX_USER_CONF_FILES ? env.NIX_USER_CONF_FILES.split(':') : defaultUserConfFiles(env);
+    return [...current.filter((f) => f !== '' && f !== ours), ours].join(':');
+}
+async function readIfExists(file) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return '';
+        throw error;
+    }
+}
+/**
+ * Write a block into a private (0600) file. The file is created with mode 0600 so that the
+ * token is never readable by others, not even between create and chmod.
+ */
+async function config_writePrivateBlock(file, name, lines) {
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const before = await readIfExists(file);
+    const after = replaceMarkedBlock(before, name, lines);
+    const handle = await open(file, 'w', 0o600);
+    try {
+        await handle.chmod(0o600);
+        await handle.writeFile(after, 'utf8');
+    }
+    finally {
+        await handle.close();
+    }
+    return before !== after;
+}
+/**
+ * Drop the GitHub token from the action's private nix.conf. The post step calls this: the
+ * token is needed while the job's steps run Nix, and not a moment longer on the runner's disk.
+ */
+async function removeAccessTokens(file) {
+    const before = await readIfExists(file);
+    const after = before
+        .split('\n')
+        .filter((line) => !/^\s*access-tokens\s*=/.test(line))
+        .join('\n');
+    if (after === before)
+        return false;
+    await (0,promises_namespaceObject.writeFile)(file, after, { encoding: 'utf8', mode: 0o600 });
+    return true;
+}
+async function canWrite(file) {
+    try {
+        await access(file, fsConstants.W_OK);
+        return true;
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT')
+            return false;
+    }
+    const dir = path.dirname(file);
+    try {
+        await mkdir(dir, { recursive: true });
+        await access(dir, fsConstants.W_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Write a block into a system file (0644). On a runner /etc/nix belongs to root while the
+ * action runs as `runner`, so the file is then staged in RUNNER_TEMP and put in place with
+ * `sudo -n install` (passwordless sudo, as hosted runners have).
+ */
+async function writeSystemBlock(file, name, lines) {
+    const before = await readIfExists(file);
+    const after = replaceMarkedBlock(before, name, lines);
+    if (before === after)
+        return false;
+    if (await canWrite(file)) {
+        await writeFile(file, after, 'utf8');
+        await chmod(file, 0o644);
+        return true;
+    }
+    const staging = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `static-cross-nix.conf.${process.pid}`);
+    await writeFile(staging, after, { encoding: 'utf8', mode: 0o644 });
+    try {
+        const mk = await runCommand('sudo', ['-n', 'mkdir', '-p', path.dirname(file)]);
+        const put = mk.exitCode === 0 ? await runCommand('sudo', ['-n', 'install', '-m', '0644', staging, file]) : mk;
+        if (put.exitCode !== 0)
+            throw new Error(`Could not write ${file} (not writable, and sudo -n failed): ${put.stderr.trim()}`);
+    }
+    finally {
+        await rm(staging, { force: true });
+    }
+    return true;
+}
+async function restartDaemon() {
+    const args = ['systemctl', 'restart', 'nix-daemon.service'];
+    const result = process.getuid?.() === 0 ? await runCommand(args[0], args.slice(1)) : await runCommand('sudo', ['-n', ...args]);
+    if (result.exitCode !== 0)
+        core.warning(`Could not restart nix-daemon after changing nix.conf: ${result.stderr.trim()}`);
+}
+/**
+ * Write the action's Nix configuration and export NIX_USER_CONF_FILES for later steps.
+ * Idempotent: a second call with the same options changes nothing.
+ */
+async function config_configureNix(options) {
+    if (options.githubToken)
+        core.setSecret(options.githubToken);
+    let systemConfFile;
+    let systemConfChanged = false;
+    if (options.owned) {
+        systemConfFile = options.systemConfFile ?? systemConfFilePath();
+        const lines = renderSystemSettings(options, options.trustedUsers ?? defaultTrustedUsers());
+        systemConfChanged = await writeSystemBlock(systemConfFile, 'settings', lines);
+        core.info(`${systemConfChanged ? 'Wrote' : 'Kept'} the action's settings in ${systemConfFile}`);
+        if (systemConfChanged && options.daemon)
+            await restartDaemon();
+    }
+    else {
+        core.info('Nix was already installed: its configuration is kept; the action only adds extra-* settings.');
+    }
+    await config_writePrivateBlock(options.userConfFile, 'settings', renderUserSettings(options, options.owned));
+    const userConfFiles = userConfFilesValue(options.userConfFile);
+    core.exportVariable('NIX_USER_CONF_FILES', userConfFiles);
+    return { systemConfFile, systemConfChanged, userConfFile: options.userConfFile, userConfFiles };
+}
+
+;// CONCATENATED MODULE: ./src/paths.ts
+/** Fixed places the action uses on the runner, all outside the workspace. */
+
+
+function paths_runnerTemp() {
+    return process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)();
+}
+/** The action's own folder under RUNNER_TEMP: everything it writes lives below it. */
+function actionTemp() {
+    return join(paths_runnerTemp(), 'static-cross');
+}
+function artifactsDir() {
+    return join(actionTemp(), 'artifacts');
+}
+
 ;// CONCATENATED MODULE: ./src/report/plan-report.ts
 /** Shows the build plan: a log group line per target, and a job-summary table. */
 
@@ -98932,265 +99221,6 @@ async function listLockFiles(projectDir) {
 async function key_hashLockFiles(projectDir) {
     const files = await listLockFiles(projectDir);
     return lockFilesDigest(await Promise.all(files.map(async (f) => ({ path: f, content: await readFile(path.join(projectDir, f)) }))));
-}
-
-;// CONCATENATED MODULE: ./src/nix/config.ts
-/**
- * Writing Nix configuration.
- *
- * Two files, for two kinds of setting:
- * - the system file (`$NIX_CONF_DIR/nix.conf`, else `/etc/nix/nix.conf`), written only when the
- *   action installed Nix itself: CI settings such as `max-jobs` and `sandbox` go there, and a
- *   multi-user daemon reads them;
- * - a user file under RUNNER_TEMP, mode 0600, added to `NIX_USER_CONF_FILES` for this and later
- *   steps: the GitHub token (`access-tokens`) and the binary-cache substituter go there, so no
- *   secret lands in a world-readable file or in the workspace, and a Nix the user brought keeps
- *   every setting the user made (only `extra-*` settings are added to it).
- *
- * Each file gets marked blocks that are replaced on every write, so writing twice never
- * duplicates a line, and the user's own lines outside the blocks stay as they were.
- */
-
-
-
-
-
-
-const MARK = 'static-cross';
-function blockBegin(name) {
-    return `# >>> ${MARK} ${name} (managed by the action; replaced on every run) >>>`;
-}
-function blockEnd(name) {
-    return `# <<< ${MARK} ${name} <<<`;
-}
-/**
- * Replace (or append) the block `name` in a config text, leaving every other line alone.
- * An empty `lines` removes the block.
- */
-function replaceMarkedBlock(text, name, lines) {
-    const begin = blockBegin(name);
-    const end = blockEnd(name);
-    const kept = [];
-    let inside = false;
-    for (const line of text.split('\n')) {
-        if (line === begin)
-            inside = true;
-        else if (inside && line === end)
-            inside = false;
-        else if (!inside)
-            kept.push(line);
-    }
-    while (kept.length > 0 && kept[kept.length - 1] === '')
-        kept.pop();
-    if (lines.length > 0) {
-        if (kept.length > 0)
-            kept.push('');
-        kept.push(begin, ...lines, end);
-    }
-    return kept.length > 0 ? kept.join('\n') + '\n' : '';
-}
-/** Lines that would put a second value on one line of nix.conf (or start a new one) are refused. */
-function assertSingleLine(what, value) {
-    if (/[\r\n]/.test(value))
-        throw new Error(`${what} must not contain line breaks.`);
-}
-function joinList(what, values) {
-    for (const v of values) {
-        assertSingleLine(what, v);
-        if (/\s/.test(v))
-            throw new Error(`${what} entries must not contain spaces: ${JSON.stringify(v)}`);
-    }
-    return values.join(' ');
-}
-function userExtraLines(extraConfig) {
-    return (extraConfig ?? '')
-        .split('\n')
-        .map((l) => l.trimEnd())
-        .filter((l) => l.trim() !== '');
-}
-function defaultTrustedUsers() {
-    const user = os.userInfo().username;
-    return user === 'root' ? ['root'] : ['root', user];
-}
-/**
- * The settings block of the system file for a Nix the action installed (pure). The user's extra
- * lines come last so that they win over the action's defaults.
- */
-function renderSystemSettings(settings, trustedUsers) {
-    const sandbox = settings.sandbox ?? true;
-    const lines = [
-        'experimental-features = nix-command flakes',
-        `max-jobs = ${settings.maxJobs ?? 'auto'}`,
-        // A corrupt or untrusted substitute is then rebuilt instead of failing the build.
-        'fallback = true',
-        `sandbox = ${sandbox === 'relaxed' ? 'relaxed' : sandbox ? 'true' : 'false'}`,
-        // Lets the runner user pass substituters (the restored binary cache) to the daemon.
-        `trusted-users = ${joinList('trusted users', trustedUsers)}`
-    ];
-    if (settings.substituters?.length)
-        lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`);
-    if (settings.trustedPublicKeys?.length)
-        lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`);
-    if (settings.extraPlatforms?.length)
-        lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
-    lines.push(...userExtraLines(settings.extraConfig));
-    return lines;
-}
-/**
- * The settings block of the action's user file (pure). For a Nix the user brought, only
- * additive settings: the user's `max-jobs`, `sandbox` and substituters stay as they are.
- */
-function renderUserSettings(settings, owned) {
-    const lines = [];
-    if (!owned) {
-        lines.push('extra-experimental-features = nix-command flakes');
-        if (settings.substituters?.length)
-            lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`);
-        if (settings.trustedPublicKeys?.length)
-            lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`);
-        // `extra-platforms` is itself a setting: its additive form is `extra-extra-platforms`.
-        if (settings.extraPlatforms?.length)
-            lines.push(`extra-extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
-        lines.push(...userExtraLines(settings.extraConfig));
-    }
-    if (settings.githubToken) {
-        assertSingleLine('The GitHub token', settings.githubToken);
-        if (/\s/.test(settings.githubToken))
-            throw new Error('The GitHub token must not contain spaces.');
-        lines.push(`access-tokens = github.com=${settings.githubToken}`);
-    }
-    return lines;
-}
-/** The action's user-level nix.conf under RUNNER_TEMP (outside the workspace). */
-function config_userConfFilePath(runnerTemp) {
-    return path.join(runnerTemp, 'static-cross', 'nix.conf');
-}
-/** `$NIX_CONF_DIR/nix.conf`, else `/etc/nix/nix.conf`: where Nix reads its system settings. */
-function systemConfFilePath(env = process.env) {
-    return path.join(env.NIX_CONF_DIR || '/etc/nix', 'nix.conf');
-}
-/**
- * The user config files Nix reads when NIX_USER_CONF_FILES is unset: the XDG config home, then
- * each XDG config dir. Keeping them in the list keeps the user's own files in effect.
- */
-function defaultUserConfFiles(env = process.env) {
-    const home = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
-    const dirs = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter((d) => d !== '');
-    return [home, ...dirs].map((d) => path.join(d, 'nix', 'nix.conf'));
-}
-/**
- * NIX_USER_CONF_FILES with the action's file last. Nix gives the first file the highest
- * priority, so the user's own files win over the action's for plain settings.
- */
-function userConfFilesValue(ours, env = process.env) {
-    const current = env.NIX_USER_CONF_FILES ? env.NIX_USER_CONF_FILES.split(':') : defaultUserConfFiles(env);
-    return [...current.filter((f) => f !== '' && f !== ours), ours].join(':');
-}
-async function readIfExists(file) {
-    try {
-        return await readFile(file, 'utf8');
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return '';
-        throw error;
-    }
-}
-/**
- * Write a block into a private (0600) file. The file is created with mode 0600 so that the
- * token is never readable by others, not even between create and chmod.
- */
-async function config_writePrivateBlock(file, name, lines) {
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const before = await readIfExists(file);
-    const after = replaceMarkedBlock(before, name, lines);
-    const handle = await open(file, 'w', 0o600);
-    try {
-        await handle.chmod(0o600);
-        await handle.writeFile(after, 'utf8');
-    }
-    finally {
-        await handle.close();
-    }
-    return before !== after;
-}
-async function canWrite(file) {
-    try {
-        await access(file, fsConstants.W_OK);
-        return true;
-    }
-    catch (error) {
-        if (error.code !== 'ENOENT')
-            return false;
-    }
-    const dir = path.dirname(file);
-    try {
-        await mkdir(dir, { recursive: true });
-        await access(dir, fsConstants.W_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Write a block into a system file (0644). On a runner /etc/nix belongs to root while the
- * action runs as `runner`, so the file is then staged in RUNNER_TEMP and put in place with
- * `sudo -n install` (passwordless sudo, as hosted runners have).
- */
-async function writeSystemBlock(file, name, lines) {
-    const before = await readIfExists(file);
-    const after = replaceMarkedBlock(before, name, lines);
-    if (before === after)
-        return false;
-    if (await canWrite(file)) {
-        await writeFile(file, after, 'utf8');
-        await chmod(file, 0o644);
-        return true;
-    }
-    const staging = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `static-cross-nix.conf.${process.pid}`);
-    await writeFile(staging, after, { encoding: 'utf8', mode: 0o644 });
-    try {
-        const mk = await runCommand('sudo', ['-n', 'mkdir', '-p', path.dirname(file)]);
-        const put = mk.exitCode === 0 ? await runCommand('sudo', ['-n', 'install', '-m', '0644', staging, file]) : mk;
-        if (put.exitCode !== 0)
-            throw new Error(`Could not write ${file} (not writable, and sudo -n failed): ${put.stderr.trim()}`);
-    }
-    finally {
-        await rm(staging, { force: true });
-    }
-    return true;
-}
-async function restartDaemon() {
-    const args = ['systemctl', 'restart', 'nix-daemon.service'];
-    const result = process.getuid?.() === 0 ? await runCommand(args[0], args.slice(1)) : await runCommand('sudo', ['-n', ...args]);
-    if (result.exitCode !== 0)
-        core.warning(`Could not restart nix-daemon after changing nix.conf: ${result.stderr.trim()}`);
-}
-/**
- * Write the action's Nix configuration and export NIX_USER_CONF_FILES for later steps.
- * Idempotent: a second call with the same options changes nothing.
- */
-async function config_configureNix(options) {
-    if (options.githubToken)
-        core.setSecret(options.githubToken);
-    let systemConfFile;
-    let systemConfChanged = false;
-    if (options.owned) {
-        systemConfFile = options.systemConfFile ?? systemConfFilePath();
-        const lines = renderSystemSettings(options, options.trustedUsers ?? defaultTrustedUsers());
-        systemConfChanged = await writeSystemBlock(systemConfFile, 'settings', lines);
-        core.info(`${systemConfChanged ? 'Wrote' : 'Kept'} the action's settings in ${systemConfFile}`);
-        if (systemConfChanged && options.daemon)
-            await restartDaemon();
-    }
-    else {
-        core.info('Nix was already installed: its configuration is kept; the action only adds extra-* settings.');
-    }
-    await config_writePrivateBlock(options.userConfFile, 'settings', renderUserSettings(options, options.owned));
-    const userConfFiles = userConfFilesValue(options.userConfFile);
-    core.exportVariable('NIX_USER_CONF_FILES', userConfFiles);
-    return { systemConfFile, systemConfChanged, userConfFile: options.userConfFile, userConfFiles };
 }
 
 ;// CONCATENATED MODULE: ./src/cache/restore.ts
@@ -100428,21 +100458,6 @@ async function install_installNix(options = {}) {
     return { ...installed, source: 'installed', daemon, downloaded, installerVersion: source.version };
 }
 
-;// CONCATENATED MODULE: ./src/paths.ts
-/** Fixed places the action uses on the runner, all outside the workspace. */
-
-
-function paths_runnerTemp() {
-    return process.env.RUNNER_TEMP || tmpdir();
-}
-/** The action's own folder under RUNNER_TEMP: everything it writes lives below it. */
-function actionTemp() {
-    return join(paths_runnerTemp(), 'static-cross');
-}
-function artifactsDir() {
-    return join(actionTemp(), 'artifacts');
-}
-
 ;// CONCATENATED MODULE: ./nix/targets.json
 const targets_namespaceObject = /*#__PURE__*/JSON.parse('{"x86_64-linux":{"system":"x86_64-linux","nixpkgsCross":null,"config":"x86_64-unknown-linux-musl","qemu":"qemu-x86_64","elf":{"class":64,"endian":"little","machine":62,"machineName":"x86-64"},"artifactArch":"x86-64","notes":"Built natively on an x86_64 runner with pkgsStatic (musl); no cross compiler and no qemu involved."},"aarch64-linux":{"system":"aarch64-linux","nixpkgsCross":"aarch64-multiplatform","config":"aarch64-unknown-linux-musl","qemu":"qemu-aarch64","elf":{"class":64,"endian":"little","machine":183,"machineName":"AArch64"},"artifactArch":"aarch64","notes":"GHC object code loaded by the interpreter under qemu can land beyond +-4 GB (GHC #24432)."},"armv7l-linux":{"system":"armv7l-linux","nixpkgsCross":"armv7l-hf-multiplatform","config":"armv7l-unknown-linux-musleabihf","qemu":"qemu-arm","elf":{"class":32,"endian":"little","machine":40,"machineName":"ARM","armFloatAbi":"hard"},"artifactArch":"armv7l","notes":"ARM32 GHC is LLVM-only; split sections must be off; Template Haskell here is the least reliable (the emulated strategy is the escape hatch)."},"armv6l-linux":{"system":"armv6l-linux","nixpkgsCross":"raspberryPi","config":"armv6l-unknown-linux-musleabihf","qemu":"qemu-arm","elf":{"class":32,"endian":"little","machine":40,"machineName":"ARM","armFloatAbi":"hard"},"artifactArch":"armv6l","notes":"Raspberry Pi 1/Zero. Same ARM32 limits as armv7l."},"riscv64-linux":{"system":"riscv64-linux","nixpkgsCross":"riscv64","config":"riscv64-unknown-linux-musl","qemu":"qemu-riscv64","elf":{"class":64,"endian":"little","machine":243,"machineName":"RISC-V","riscvFloatAbi":"double"},"artifactArch":"riscv64","notes":"Template Haskell through a cross iserv is untested upstream for riscv64."},"powerpc64le-linux":{"system":"powerpc64le-linux","nixpkgsCross":"powernv","config":"powerpc64le-unknown-linux-musl","qemu":"qemu-ppc64le","elf":{"class":64,"endian":"little","machine":21,"machineName":"PowerPC64"},"artifactArch":"ppc64le","notes":"ELFv2 ABI."},"s390x-linux":{"system":"s390x-linux","nixpkgsCross":"s390x","config":"s390x-unknown-linux-musl","qemu":"qemu-s390x","elf":{"class":64,"endian":"big","machine":22,"machineName":"IBM S/390"},"artifactArch":"s390x","notes":"The only big-endian target."},"i686-linux":{"system":"i686-linux","nixpkgsCross":"gnu32","config":"i686-unknown-linux-musl","qemu":"qemu-i386","elf":{"class":32,"endian":"little","machine":3,"machineName":"Intel 80386"},"artifactArch":"i686","notes":"pkgsCross.gnu32.pkgsStatic gives an i686 musl toolchain."}}');
 ;// CONCATENATED MODULE: ./src/targets.ts
@@ -100560,9 +100575,11 @@ async function setUp(inputs, plan, workspace) {
 
 ;// CONCATENATED MODULE: ./src/pipeline/post.ts
 /**
- * The post step: save what this run built into the binary cache, and undo machine changes
- * (binfmt registrations). It never turns a green build red unless cache-strict asks for it.
+ * The post step: save what this run built into the binary cache, undo machine changes
+ * (binfmt registrations) and take the GitHub token off the disk. It never turns a green build red unless cache-strict asks for it.
  */
+
+
 
 
 
@@ -100638,6 +100655,17 @@ async function runPost() {
     }
     finally {
         await undoBinfmt();
+        await forgetGithubToken();
+    }
+}
+async function forgetGithubToken() {
+    try {
+        if (await removeAccessTokens(config_userConfFilePath(paths_runnerTemp()))) {
+            info('removed the GitHub token from the action\'s nix.conf');
+        }
+    }
+    catch (error) {
+        core_warning(`could not remove the GitHub token from the action's nix.conf: ${error.message}`);
     }
 }
 
