@@ -8,9 +8,9 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TargetResult } from '../src/pipeline/results.js'
-import { offlineNixEnv, projectWorkspace } from '../test-support/project.js'
+import { projectWorkspace } from '../test-support/project.js'
 import { runAction, type ActionRunResult, type Services } from '../test-support/runner/index.js'
-import type { StoreLedger } from './nix-store.js'
+import { offlineNixSettings, type StoreLedger } from './nix-store.js'
 
 export interface ActionSnapshot {
   dir: string
@@ -83,7 +83,7 @@ export async function benchRun(options: BenchRunOptions): Promise<TimedRun> {
     run: options.services.newRun(),
     actionDir: options.action.dir,
     workspace: options.workspace,
-    env: offlineNixEnv(),
+    env: offlineNixSettings(),
     post: options.post ?? true,
     inputs: options.inputs
   })

@@ -3,6 +3,7 @@
  * (`nix build --dry-run`), whether an output was built here or substituted (`ultimate` in
  * `nix path-info --json`), and removal of exactly the store paths the benchmark created.
  */
+import { rmSync } from 'node:fs'
 import { offlineNixEnv } from '../test-support/project.js'
 import { progress, runCommand } from './measure.js'
 
@@ -14,8 +15,21 @@ export interface PathInfo {
   ultimate?: boolean
 }
 
+let offline: Record<string, string> | undefined
+
+/** The offline Nix settings of test-support/project.ts, one directory for the whole benchmark. */
+export function offlineNixSettings(): Record<string, string> {
+  offline ??= offlineNixEnv()
+  return offline
+}
+
 export function nixEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, ...offlineNixEnv() }
+  return { ...process.env, ...offlineNixSettings() }
+}
+
+export function removeOfflineNixSettings(): void {
+  if (offline?.NIX_CONF_DIR) rmSync(offline.NIX_CONF_DIR, { recursive: true, force: true })
+  offline = undefined
 }
 
 /** Derivations `nix build --dry-run` says it will build ("this/these ... will be built:"). */

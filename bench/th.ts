@@ -73,6 +73,7 @@ export async function buildIservWrapper(repo: string, libdir: string): Promise<s
     iservProf: join(libdir, 'bin', 'ghc-iserv-prof')
   }
   const names = Object.keys(args)
+  const confDir = sandboxedNixConf()
   const expr = `{ ${names.join(', ')} }: { wrapper = import ${join(repo, 'nix', 'iserv-wrapper.nix')} { ${names
     .map((n) => `inherit ${n};`)
     .join(' ')} }; }`
@@ -89,8 +90,8 @@ export async function buildIservWrapper(repo: string, libdir: string): Promise<s
       ...Object.entries(args).flatMap(([k, v]) => ['--argstr', k, v]),
       'wrapper'
     ],
-    { env: { ...process.env, NIX_CONF_DIR: sandboxedNixConf() }, timeoutMs: 300_000 }
-  )
+    { env: { ...process.env, NIX_CONF_DIR: confDir }, timeoutMs: 300_000 }
+  ).finally(() => rmSync(confDir, { recursive: true, force: true }))
   const parsed = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as {
     outputs: { out: string }
   }[]

@@ -21,7 +21,7 @@ import { benchColdWarm } from '../bench/cold-warm.js'
 import { describeMachine, loadAverage } from '../bench/machine.js'
 import { benchMatrix } from '../bench/matrix.js'
 import { progress } from '../bench/measure.js'
-import { StoreLedger } from '../bench/nix-store.js'
+import { removeOfflineNixSettings, StoreLedger } from '../bench/nix-store.js'
 import { benchOverhead } from '../bench/overhead.js'
 import { renderReport, type BenchReport } from '../bench/report.js'
 import { benchTemplateHaskell } from '../bench/th.js'
@@ -70,6 +70,7 @@ const report: BenchReport = {
 const ledger = new StoreLedger()
 const payloadDir = mkdtempSync(join(tmpdir(), 'bench-payloads-'))
 let services: Services | undefined
+let actionDir: string | undefined
 try {
   if (wanted('th')) {
     report.th = await benchTemplateHaskell({
@@ -83,6 +84,7 @@ try {
     progress('starting the local runner services (results service, Azurite)')
     services = await startServices()
     const action = snapshotAction(repo)
+    actionDir = action.dir
     report.actionCommit = action.commit
     const common = { services, action, ledger, repo }
     if (wanted('cold-warm'))
@@ -101,14 +103,14 @@ try {
     }
     if (wanted('artifacts'))
       report.artifacts = await benchArtifacts({ services, payloads, rounds: rounds('artifacts') })
-    rmSync(action.dir, { recursive: true, force: true })
   }
 } finally {
   progress('removing the store paths this benchmark created')
   const cleaned = await ledger.cleanUp()
   report.storeCleanup = cleaned
   await services?.stop()
-  rmSync(payloadDir, { recursive: true, force: true })
+  removeOfflineNixSettings()
+  for (const dir of [payloadDir, actionDir]) if (dir) rmSync(dir, { recursive: true, force: true })
 }
 
 report.durationMs = Date.now() - started
