@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 
 const action = parse(readFileSync('action.yml', 'utf8'))
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim()
+const cell = (text) =>
+  text
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
 const code = (text) => (text === '' ? '' : `\`${cell(text)}\``)
 console.log('### Inputs\n\n| input | default | description |\n| --- | --- | --- |')
 for (const [name, input] of Object.entries(action.inputs)) {

@@ -11,7 +11,17 @@ for (const entry of ['main', 'post']) {
   rmSync(target, { recursive: true, force: true })
   execFileSync(
     process.execPath,
-    [ncc, 'build', `src/${entry}.ts`, '-o', target, '--target', 'es2023', '--quiet', '--no-source-map-register'],
+    [
+      ncc,
+      'build',
+      `src/${entry}.ts`,
+      '-o',
+      target,
+      '--target',
+      'es2023',
+      '--quiet',
+      '--no-source-map-register'
+    ],
     { stdio: 'inherit' }
   )
 }

@@ -44,7 +44,9 @@ try {
     const downloaded = await services.downloadArtifact(artifact.name, { run: run.run })
     const file = join(outDir, artifact.fileName)
     writeFileSync(file, downloaded.bytes)
-    console.log(`artifact ${artifact.name} (${downloaded.bytes.length} bytes, ${artifact.digest ?? 'no digest'}) -> ${file}`)
+    console.log(
+      `artifact ${artifact.name} (${downloaded.bytes.length} bytes, ${artifact.digest ?? 'no digest'}) -> ${file}`
+    )
   }
   console.log(`\nmain: ${run.main.conclusion}, post: ${run.post?.conclusion ?? 'not run'}`)
   console.log(`artifacts-dir on the runner: ${run.main.outputs['artifacts-dir']}`)

@@ -12,10 +12,16 @@ const OUT = join(ROOT, 'docs', 'RELIABILITY.md')
 const ORDER = ['hostile-inputs', 'service-faults', 'tool-faults', 'secrets']
 
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;').replace(/`/g, '\\`')
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/</g, '&lt;')
+    .replace(/`/g, '\\`')
 }
 
-if (!existsSync(RESULTS)) throw new Error('no reliability-results/: run the reliability suites first (npm run reliability)')
+if (!existsSync(RESULTS))
+  throw new Error('no reliability-results/: run the reliability suites first (npm run reliability)')
 const suites = readdirSync(RESULTS)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as ReliabilitySuite)
@@ -34,13 +40,22 @@ const lines = [
   '',
   '| suite | cases | held |',
   '| --- | --- | --- |',
-  ...suites.map((s) => `| ${s.title} | ${s.cases.length} | ${s.cases.filter((c) => c.held).length} |`),
+  ...suites.map(
+    (s) => `| ${s.title} | ${s.cases.length} | ${s.cases.filter((c) => c.held).length} |`
+  ),
   ''
 ]
 for (const suite of suites) {
-  lines.push(`## ${suite.title}`, '', '| case | input or fault | expected | observed | held |', '| --- | --- | --- | --- | --- |')
+  lines.push(
+    `## ${suite.title}`,
+    '',
+    '| case | input or fault | expected | observed | held |',
+    '| --- | --- | --- | --- | --- |'
+  )
   for (const c of suite.cases) {
-    lines.push(`| ${cell(c.name)} | ${cell(c.input)} | ${cell(c.expected)} | ${cell(c.observed)} | ${c.held ? 'yes' : '**no**'} |`)
+    lines.push(
+      `| ${cell(c.name)} | ${cell(c.input)} | ${cell(c.expected)} | ${cell(c.observed)} | ${c.held ? 'yes' : '**no**'} |`
+    )
   }
   lines.push('')
 }

@@ -7,8 +7,20 @@
 import { resolve } from 'node:path'
 import type { BuildMode } from './nix/installable.js'
 import { parseBuildMode } from './inputs/build-mode.js'
-import { defaultName, defaultVersion, parseArtifactNameTemplate, parseExecutables, parseSimpleName } from './inputs/naming.js'
-import { parseNixInstaller, parsePublicKeys, parseSecretLine, parseSigningKey, parseSubstituters } from './inputs/nix-settings.js'
+import {
+  defaultName,
+  defaultVersion,
+  parseArtifactNameTemplate,
+  parseExecutables,
+  parseSimpleName
+} from './inputs/naming.js'
+import {
+  parseNixInstaller,
+  parsePublicKeys,
+  parseSecretLine,
+  parseSigningKey,
+  parseSubstituters
+} from './inputs/nix-settings.js'
 import {
   InputError,
   MAX_INPUT_LENGTH,
@@ -20,7 +32,12 @@ import {
   show
 } from './inputs/parse.js'
 import { parseSmokeArgs, parseSmokeExpect } from './inputs/smoke.js'
-import { STRATEGIES, type Strategy, parseStrategyOverrides, parseTargets } from './inputs/targets.js'
+import {
+  STRATEGIES,
+  type Strategy,
+  parseStrategyOverrides,
+  parseTargets
+} from './inputs/targets.js'
 import { parseProjectDir } from './inputs/workspace.js'
 
 export { InputError } from './inputs/parse.js'
@@ -101,9 +118,14 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
   const smokeArgs = parseSmokeArgs(raw('smoke-args'))
   const smokeExpect = parseSmokeExpect(raw('smoke-expect'))
   const smokeTimeoutSec = parseInteger('smoke-timeout', raw('smoke-timeout'), 1, 3600)
-  const name = raw('name') === '' ? defaultName(mode, resolve(workspace, projectDir), env) : parseSimpleName('name', raw('name'), 'a name for artifacts')
+  const name =
+    raw('name') === ''
+      ? defaultName(mode, resolve(workspace, projectDir), env)
+      : parseSimpleName('name', raw('name'), 'a name for artifacts')
   const version =
-    raw('version') === '' ? defaultVersion(env) : parseSimpleName('version', raw('version'), 'a version for artifacts')
+    raw('version') === ''
+      ? defaultVersion(env)
+      : parseSimpleName('version', raw('version'), 'a version for artifacts')
   const archive = parseChoice('archive', raw('archive'), ARCHIVE_FORMATS)
   const artifactName = parseArtifactNameTemplate(raw('artifact-name'), targets.length)
   const upload = parseBoolean('upload', raw('upload'))
@@ -120,10 +142,18 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
   const cache = parseBoolean('cache', raw('cache'))
   const cacheKeyRaw = raw('cache-key')
   if (cacheKeyRaw !== '' && !CACHE_KEY_PART.test(cacheKeyRaw)) {
-    throw new InputError('cache-key', `cache-key ${show(cacheKeyRaw)} may hold only letters, digits, '.', '_' and '-' (at most 64)`)
+    throw new InputError(
+      'cache-key',
+      `cache-key ${show(cacheKeyRaw)} may hold only letters, digits, '.', '_' and '-' (at most 64)`
+    )
   }
   const cacheSigningKey = parseSigningKey(raw('cache-signing-key'))
-  const cacheMaxSizeBytes = parseSize('cache-max-size', raw('cache-max-size'), 1024 ** 2, 10 * 1024 ** 3)
+  const cacheMaxSizeBytes = parseSize(
+    'cache-max-size',
+    raw('cache-max-size'),
+    1024 ** 2,
+    10 * 1024 ** 3
+  )
   const cacheStrict = parseBoolean('cache-strict', raw('cache-strict'))
   const summary = parseBoolean('summary', raw('summary'))
   return {

@@ -2,7 +2,14 @@
  * Inputs + target registry -> the build plan: an ordered list of per-target jobs. Pure: the
  * same inputs always give the same plan, and nothing here touches the machine.
  */
-import { type ArchiveFormat, type BuildMode, type FailOn, type Inputs, type Strategy, InputError } from './inputs.js'
+import {
+  type ArchiveFormat,
+  type BuildMode,
+  type FailOn,
+  type Inputs,
+  type Strategy,
+  InputError
+} from './inputs.js'
 import { renderTemplate } from './inputs/parse.js'
 import { nixBuildInvocation } from './nix/installable.js'
 import { TARGETS, type TargetSpec } from './targets.js'
@@ -85,10 +92,18 @@ function describeInstallable(mode: BuildMode, spec: TargetSpec, call: string): s
   }
 }
 
-function thPathFor(spec: TargetSpec, strategy: Strategy, mode: BuildMode, hostSystem: string): [ThPath, string] {
+function thPathFor(
+  spec: TargetSpec,
+  strategy: Strategy,
+  mode: BuildMode,
+  hostSystem: string
+): [ThPath, string] {
   if (spec.system === hostSystem) return ['native', 'native build: GHC runs splices itself']
   if (strategy === 'emulated') {
-    return ['emulated', `native ${spec.system} build under qemu binfmt: splices run inside the emulated GHC`]
+    return [
+      'emulated',
+      `native ${spec.system} build under qemu binfmt: splices run inside the emulated GHC`
+    ]
   }
   const how =
     mode.kind === 'installable'
@@ -111,7 +126,11 @@ export function buildPlan(inputs: Inputs, context: PlanContext): BuildPlan {
       libraryDir: context.libraryDir,
       strategy
     })
-    const artifactName = renderArtifactName(inputs, { arch: spec.artifactArch, target: spec.name, system: spec.system }, name)
+    const artifactName = renderArtifactName(
+      inputs,
+      { arch: spec.artifactArch, target: spec.name, system: spec.system },
+      name
+    )
     return {
       target: name,
       system: spec.system,
@@ -140,9 +159,14 @@ export function buildPlan(inputs: Inputs, context: PlanContext): BuildPlan {
     byName.set(target.artifactName, target.target)
   }
   const extraPlatforms = [
-    ...new Set(targets.filter((t) => t.strategy === 'emulated' && t.system !== hostSystem).map((t) => t.system))
+    ...new Set(
+      targets
+        .filter((t) => t.strategy === 'emulated' && t.system !== hostSystem)
+        .map((t) => t.system)
+    )
   ]
-  const joined = (field: 'artifactArch' | 'target' | 'system') => targets.map((t) => t[field]).join('+')
+  const joined = (field: 'artifactArch' | 'target' | 'system') =>
+    targets.map((t) => t[field]).join('+')
   const checksumsArtifact = `${renderArtifactName(inputs, { arch: joined('artifactArch'), target: joined('target'), system: joined('system') }, 'the checksums', '')}-SHA256SUMS`
   return {
     name: inputs.name,
@@ -164,7 +188,12 @@ function renderArtifactName(
   forWhat: string,
   extension: string = ARCHIVE_EXTENSIONS[inputs.archive]
 ): string {
-  const rendered = renderTemplate(inputs.artifactName, { name: inputs.name, version: inputs.version, ...perTarget }) + extension
+  const rendered =
+    renderTemplate(inputs.artifactName, {
+      name: inputs.name,
+      version: inputs.version,
+      ...perTarget
+    }) + extension
   if (!ARTIFACT_NAME.test(rendered) || rendered.length > 200) {
     throw new InputError(
       'artifact-name',

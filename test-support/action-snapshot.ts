@@ -24,7 +24,8 @@ export async function actionSnapshot(): Promise<string> {
     const before = bundleSizes()
     await new Promise((resolve) => setTimeout(resolve, 500))
     if (before !== null && before === bundleSizes()) break
-    if (Date.now() > deadline) throw new Error('dist/ has no complete bundle (main and post); run npm run build')
+    if (Date.now() > deadline)
+      throw new Error('dist/ has no complete bundle (main and post); run npm run build')
   }
   const dir = mkdtempSync(join(tmpdir(), 'action-snapshot-'))
   for (const entry of SHIPPED) cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true })

@@ -19,11 +19,18 @@ export function markedHelloProject(): string {
   return dir
 }
 
-function nix(args: string[], env: Record<string, string>): { status: number | null; output: string } {
-  const result = spawnSync('nix', ['--extra-experimental-features', 'nix-command flakes', ...args], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8'
-  })
+function nix(
+  args: string[],
+  env: Record<string, string>
+): { status: number | null; output: string } {
+  const result = spawnSync(
+    'nix',
+    ['--extra-experimental-features', 'nix-command flakes', ...args],
+    {
+      env: { ...process.env, ...env },
+      encoding: 'utf8'
+    }
+  )
   return { status: result.status, output: `${result.stdout}${result.stderr}` }
 }
 
@@ -37,7 +44,10 @@ export function deleteStorePaths(paths: readonly string[], env: Record<string, s
 }
 
 /** Whether each path is valid and its contents match the hash the store recorded. */
-export function verifyStorePaths(paths: readonly string[], env: Record<string, string>): { ok: boolean; output: string } {
+export function verifyStorePaths(
+  paths: readonly string[],
+  env: Record<string, string>
+): { ok: boolean; output: string } {
   const info = nix(['path-info', ...paths], env)
   const verify = nix(['store', 'verify', '--no-trust', ...paths], env)
   return { ok: info.status === 0 && verify.status === 0, output: `${info.output}${verify.output}` }

@@ -8,7 +8,9 @@ export interface InstallerServer {
   close(): Promise<void>
 }
 
-export async function startInstallerServer(files: Record<string, Buffer>): Promise<InstallerServer> {
+export async function startInstallerServer(
+  files: Record<string, Buffer>
+): Promise<InstallerServer> {
   const requests: string[] = []
   const server = createServer((req, res) => {
     requests.push(req.url ?? '')

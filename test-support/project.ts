@@ -40,7 +40,13 @@ export function offlineNixEnv(): Record<string, string> {
   const confDir = mkdtempSync(join(tmpdir(), 'nix-conf-'))
   writeFileSync(
     join(confDir, 'nix.conf'),
-    ['substituters =', 'sandbox = false', 'experimental-features = nix-command flakes', 'connect-timeout = 1', ''].join('\n')
+    [
+      'substituters =',
+      'sandbox = false',
+      'experimental-features = nix-command flakes',
+      'connect-timeout = 1',
+      ''
+    ].join('\n')
   )
   return { NIX_CONF_DIR: confDir }
 }

@@ -31,16 +31,29 @@ export interface CaseRecorder {
    * returns what it observed when it does. Either way the case is recorded, and a failure is
    * rethrown so the test fails too.
    */
-  check(name: string, input: string, expected: string, check: () => Promise<string> | string): Promise<void>
+  check(
+    name: string,
+    input: string,
+    expected: string,
+    check: () => Promise<string> | string
+  ): Promise<void>
   /** Writes reliability-results/<suite>.json; call in afterAll. */
   write(): void
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
   // Jest's matcher messages carry colour codes and long diffs; keep the gist.
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').filter((l) => l.trim() !== '').slice(0, 4).join(' / ').slice(0, 400)
+  return text
+    .replace(ANSI_COLOUR, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, 4)
+    .join(' / ')
+    .slice(0, 400)
 }
 
 export function caseRecorder(suite: string, title: string): CaseRecorder {
@@ -51,7 +64,13 @@ export function caseRecorder(suite: string, title: string): CaseRecorder {
         const observed = await check()
         cases.push({ name, input, expected, observed, held: true })
       } catch (error) {
-        cases.push({ name, input, expected, observed: `NOT HELD: ${firstLine(error)}`, held: false })
+        cases.push({
+          name,
+          input,
+          expected,
+          observed: `NOT HELD: ${firstLine(error)}`,
+          held: false
+        })
         throw error
       }
     },
@@ -65,6 +84,11 @@ export function caseRecorder(suite: string, title: string): CaseRecorder {
 
 /** Shows a value in a table cell: control and invisible characters escaped, long values cut. */
 export function describeValue(value: string, max = 90): string {
-  const shown = JSON.stringify(value).slice(1, -1).replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  const shown = JSON.stringify(value)
+    .slice(1, -1)
+    .replace(
+      /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+    )
   return shown.length > max ? `${shown.slice(0, max - 3)}... (${value.length} chars)` : shown
 }

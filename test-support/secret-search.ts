@@ -6,7 +6,12 @@ import { lstatSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 export function secretForms(secret: string): Buffer[] {
-  const forms = new Set<string>([secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret)])
+  const forms = new Set<string>([
+    secret,
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(secret).toString('base64url'),
+    encodeURIComponent(secret)
+  ])
   const buffers = [...forms].map((form) => Buffer.from(form))
   // name:base64 keys: the key material alone, as text and as bytes.
   const material = secret.includes(':') ? secret.slice(secret.indexOf(':') + 1) : ''
@@ -30,7 +35,10 @@ export function findSecret(secret: string, places: Record<string, Buffer | strin
 }
 
 /** Every regular file under a directory, by path, for `findSecret`. */
-export function filesUnder(dir: string, skip: (path: string) => boolean = () => false): Record<string, Buffer> {
+export function filesUnder(
+  dir: string,
+  skip: (path: string) => boolean = () => false
+): Record<string, Buffer> {
   const files: Record<string, Buffer> = {}
   const walk = (path: string): void => {
     for (const name of readdirSync(path)) {

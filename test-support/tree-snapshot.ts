@@ -19,7 +19,9 @@ export function snapshotTree(dir: string, skip: readonly string[] = []): TreeSna
         entries[path] = `dir ${mode}`
         walk(path)
       } else {
-        const hash = createHash('sha256').update(readFileSync(join(dir, path))).digest('hex')
+        const hash = createHash('sha256')
+          .update(readFileSync(join(dir, path)))
+          .digest('hex')
         entries[path] = `file ${mode} ${stat.size} ${hash}`
       }
     }

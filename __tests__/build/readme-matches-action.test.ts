@@ -18,7 +18,12 @@ function tableAfter(heading: string): string[][] {
   for (const line of readme.slice(start + heading.length + 2).split('\n')) {
     if (line.trim() === '' && rows.length === 0) continue
     if (!line.startsWith('|')) break
-    rows.push(line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim()))
+    rows.push(
+      line
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((cell) => cell.trim())
+    )
   }
   return rows.slice(2)
 }

@@ -8,7 +8,14 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-support', 'fixtures', 'cache-flake')
+const FIXTURE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'test-support',
+  'fixtures',
+  'cache-flake'
+)
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
 
 /**
@@ -19,7 +26,12 @@ const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
 export function usePrivateNixConfig(work: string, userConfFile: string): void {
   const confDir = path.join(work, 'nix-conf')
   mkdirSync(confDir, { recursive: true })
-  writeFileSync(path.join(confDir, 'nix.conf'), ['experimental-features = nix-command flakes', 'substituters =', 'sandbox = false', ''].join('\n'))
+  writeFileSync(
+    path.join(confDir, 'nix.conf'),
+    ['experimental-features = nix-command flakes', 'substituters =', 'sandbox = false', ''].join(
+      '\n'
+    )
+  )
   process.env.NIX_CONF_DIR = confDir
   process.env.NIX_USER_CONF_FILES = userConfFile
 }
@@ -32,7 +44,10 @@ export interface CommandResult {
 
 export function nix(args: readonly string[], input?: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nix', [...FEATURES, ...args], { env: process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    const child = spawn('nix', [...FEATURES, ...args], {
+      env: process.env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+    })
     let stdout = ''
     let stderr = ''
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -65,21 +80,48 @@ export interface FixtureBuild {
 }
 
 function fixtureName(storePath: string): string {
-  return path.basename(storePath).replace(/^[a-z0-9]{32}-/, '').replace(/\.drv$/, '')
+  return path
+    .basename(storePath)
+    .replace(/^[a-z0-9]{32}-/, '')
+    .replace(/\.drv$/, '')
 }
 
 /** `nix build` of one fixture attribute; what was built or substituted is read from Nix's own log. */
-export async function buildFixture(flakeDir: string, attr: string, extra: readonly string[] = []): Promise<FixtureBuild> {
-  const result = await nix(['build', '--no-link', '--json', '-L', ...extra, `path:${flakeDir}#${attr}`])
+export async function buildFixture(
+  flakeDir: string,
+  attr: string,
+  extra: readonly string[] = []
+): Promise<FixtureBuild> {
+  const result = await nix([
+    'build',
+    '--no-link',
+    '--json',
+    '-L',
+    ...extra,
+    `path:${flakeDir}#${attr}`
+  ])
   if (result.code !== 0) throw new Error(`nix build failed:\n${result.stderr}`)
   const [first] = JSON.parse(result.stdout) as Array<{ drvPath: string; outputs: { out: string } }>
-  const built = [...result.stderr.matchAll(/building '(\/nix\/store\/[^']+\.drv)'/g)].map((m) => fixtureName(m[1]!))
-  const substituted = [...result.stderr.matchAll(/copying path '(\/nix\/store\/[^']+)' from '/g)].map((m) => m[1]!)
-  return { outPath: first!.outputs.out, drvPath: first!.drvPath, built, substituted, log: result.stderr }
+  const built = [...result.stderr.matchAll(/building '(\/nix\/store\/[^']+\.drv)'/g)].map((m) =>
+    fixtureName(m[1]!)
+  )
+  const substituted = [
+    ...result.stderr.matchAll(/copying path '(\/nix\/store\/[^']+)' from '/g)
+  ].map((m) => m[1]!)
+  return {
+    outPath: first!.outputs.out,
+    drvPath: first!.drvPath,
+    built,
+    substituted,
+    log: result.stderr
+  }
 }
 
 /** What `nix build --dry-run` says it would build and fetch. */
-export async function dryRun(flakeDir: string, attr: string): Promise<{ willBuild: string[]; willFetch: string[]; log: string }> {
+export async function dryRun(
+  flakeDir: string,
+  attr: string
+): Promise<{ willBuild: string[]; willFetch: string[]; log: string }> {
   const result = await nix(['build', '--no-link', '--dry-run', `path:${flakeDir}#${attr}`])
   if (result.code !== 0) throw new Error(`nix build --dry-run failed:\n${result.stderr}`)
   const section = (title: RegExp): string[] => {
@@ -93,7 +135,11 @@ export async function dryRun(flakeDir: string, attr: string): Promise<{ willBuil
     }
     return out
   }
-  return { willBuild: section(/will be built:$/), willFetch: section(/will be fetched/), log: result.stderr }
+  return {
+    willBuild: section(/will be built:$/),
+    willFetch: section(/will be fetched/),
+    log: result.stderr
+  }
 }
 
 /** The store path of the flake's source, which evaluation copies into the store. */
@@ -109,7 +155,10 @@ export async function flakeSourcePath(flakeDir: string): Promise<string> {
  */
 function nixStoreDelete(storePath: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nix-store', ['--delete', storePath], { env: process.env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn('nix-store', ['--delete', storePath], {
+      env: process.env,
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
     let stderr = ''
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)

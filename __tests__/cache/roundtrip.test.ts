@@ -6,18 +6,39 @@
  */
 import { jest } from '@jest/globals'
 import { execFile, execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { startServices, type Services } from '../../test-support/runner/index.js'
 import { cacheKey } from '../../src/cache/key.js'
-import { restoreBinaryCache, UNSIGNED_TRUST_NOTE, type RestoreBinaryCacheResult } from '../../src/cache/restore.js'
+import {
+  restoreBinaryCache,
+  UNSIGNED_TRUST_NOTE,
+  type RestoreBinaryCacheResult
+} from '../../src/cache/restore.js'
 import { saveBinaryCache } from '../../src/cache/save.js'
 import { storePathHash } from '../../src/cache/store.js'
 import { writeSigningKeyFile } from '../../src/cache/signing.js'
 import { userConfFilePath } from '../../src/nix/config.js'
-import { buildFixture, copyFixture, deleteOwnPaths, dryRun, flakeSourcePath, nix, usePrivateNixConfig } from './nix-fixture.js'
+import {
+  buildFixture,
+  copyFixture,
+  deleteOwnPaths,
+  dryRun,
+  flakeSourcePath,
+  nix,
+  usePrivateNixConfig
+} from './nix-fixture.js'
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'sx-cache-'))
 const savedEnv = { ...process.env }
@@ -32,12 +53,28 @@ let log = ''
 /** The app output of the current sources (after the source change). */
 let currentApp = ''
 
-const keyParts = { runnerOs: 'Linux', runnerArch: 'X64', targets: ['x86_64-linux'], strategy: 'cross', actionVersion: `test-${randomUUID().slice(0, 8)}` }
+const keyParts = {
+  runnerOs: 'Linux',
+  runnerArch: 'X64',
+  targets: ['x86_64-linux'],
+  strategy: 'cross',
+  actionVersion: `test-${randomUUID().slice(0, 8)}`
+}
 const key1 = cacheKey({ ...keyParts, lockHash: 'lock1' })
 const key2 = cacheKey({ ...keyParts, lockHash: 'lock2' })
 
-function restore(keys: { key: string; restoreKeys: string[] }, extra: { signingKey?: string; strict?: boolean } = {}): Promise<RestoreBinaryCacheResult> {
-  return restoreBinaryCache({ cacheDir, ...keys, userConfFile, tempDir: runnerTemp, signingKey: signingKey || undefined, ...extra })
+function restore(
+  keys: { key: string; restoreKeys: string[] },
+  extra: { signingKey?: string; strict?: boolean } = {}
+): Promise<RestoreBinaryCacheResult> {
+  return restoreBinaryCache({
+    cacheDir,
+    ...keys,
+    userConfFile,
+    tempDir: runnerTemp,
+    signingKey: signingKey || undefined,
+    ...extra
+  })
 }
 
 async function build(attr: string): Promise<Awaited<ReturnType<typeof buildFixture>>> {
@@ -46,7 +83,9 @@ async function build(attr: string): Promise<Awaited<ReturnType<typeof buildFixtu
   for (const root of [result.outPath, result.drvPath]) {
     // nix-store, not `nix path-info`: given a .drv, Nix 2.8 answers for its outputs.
     const closure = await new Promise<string>((resolve, reject) =>
-      execFile('nix-store', ['--query', '--requisites', root], (error, stdout) => (error ? reject(error) : resolve(stdout)))
+      execFile('nix-store', ['--query', '--requisites', root], (error, stdout) =>
+        error ? reject(error) : resolve(stdout)
+      )
     )
     for (const p of closure.split('\n').filter((l) => l.startsWith('/nix/store/'))) created.add(p)
   }
@@ -78,7 +117,9 @@ beforeAll(async () => {
   })
   mkdirSync(process.env.GITHUB_WORKSPACE!, { recursive: true })
   usePrivateNixConfig(work, userConfFile)
-  signingKey = (await nix(['key', 'generate-secret', '--key-name', 'static-cross-test-1'])).stdout.trim()
+  signingKey = (
+    await nix(['key', 'generate-secret', '--key-name', 'static-cross-test-1'])
+  ).stdout.trim()
   copyFixture(flakeDir, randomUUID())
   created.add(await flakeSourcePath(flakeDir))
 }, 120_000)
@@ -118,7 +159,13 @@ describe('a signed binary cache carried across runs', () => {
     const first = await build('app')
     expect(first.built.sort()).toEqual(['static-cross-fixture-app', 'static-cross-fixture-lib'])
 
-    const saved = await saveBinaryCache({ cacheDir, key: key1.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
+    const saved = await saveBinaryCache({
+      cacheDir,
+      key: key1.key,
+      cacheHit: restored.cacheHit,
+      snapshotFile: restored.snapshotFile,
+      signingKeyFile: restored.signingKeyFile
+    })
     // At least the fixture's two paths: tests running beside this one build paths of their own,
     // and the save takes everything built on the machine since the restore.
     expect(saved.saved).toBe(true)
@@ -133,8 +180,14 @@ describe('a signed binary cache carried across runs', () => {
   test('a warm run with the same key substitutes everything and builds nothing', async () => {
     await forgetOutputs()
     const restored = await restore(key1)
-    expect(restored).toMatchObject({ cacheHit: 'exact', matchedKey: key1.key, substituter: `file://${cacheDir}?priority=10` })
-    expect(readFileSync(userConfFile, 'utf8')).toContain(`extra-trusted-public-keys = ${restored.publicKey}`)
+    expect(restored).toMatchObject({
+      cacheHit: 'exact',
+      matchedKey: key1.key,
+      substituter: `file://${cacheDir}?priority=10`
+    })
+    expect(readFileSync(userConfFile, 'utf8')).toContain(
+      `extra-trusted-public-keys = ${restored.publicKey}`
+    )
 
     const plan = await dryRun(flakeDir, 'app')
     expect(plan.willBuild).toEqual([])
@@ -144,7 +197,13 @@ describe('a signed binary cache carried across runs', () => {
     expect(second.built).toEqual([])
     expect(second.substituted.some((p) => p.endsWith('-static-cross-fixture-app'))).toBe(true)
 
-    const saved = await saveBinaryCache({ cacheDir, key: key1.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
+    const saved = await saveBinaryCache({
+      cacheDir,
+      key: key1.key,
+      cacheHit: restored.cacheHit,
+      snapshotFile: restored.snapshotFile,
+      signingKeyFile: restored.signingKeyFile
+    })
     expect(saved).toMatchObject({ saved: false, skipped: 'exact-hit' })
     expect(existsSync(restored.signingKeyFile!)).toBe(false)
   })
@@ -161,7 +220,13 @@ describe('a signed binary cache carried across runs', () => {
     currentApp = third.outPath
     expect(third.substituted.some((p) => p.endsWith('-static-cross-fixture-lib'))).toBe(true)
 
-    const saved = await saveBinaryCache({ cacheDir, key: key2.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
+    const saved = await saveBinaryCache({
+      cacheDir,
+      key: key2.key,
+      cacheHit: restored.cacheHit,
+      snapshotFile: restored.snapshotFile,
+      signingKeyFile: restored.signingKeyFile
+    })
     expect(saved.saved).toBe(true)
     expect(saved.newPaths).toBeGreaterThanOrEqual(1)
     expect(existsSync(narinfoOf(third.outPath))).toBe(true)
@@ -172,7 +237,10 @@ describe('a signed binary cache carried across runs', () => {
     const restored = await restore(key2)
     expect(restored.cacheHit).toBe('exact')
     const appOut = currentApp
-    const narFile = path.join(cacheDir, /^URL: (.+)$/m.exec(readFileSync(narinfoOf(appOut), 'utf8'))![1]!)
+    const narFile = path.join(
+      cacheDir,
+      /^URL: (.+)$/m.exec(readFileSync(narinfoOf(appOut), 'utf8'))![1]!
+    )
     // Same length, other bytes: the NAR still unpacks, only its hash gives it away.
     const nar = execFileSync('zstd', ['-dc', narFile])
     const text = nar.toString('latin1').replace('app changed', 'app CHANGED')
@@ -183,7 +251,13 @@ describe('a signed binary cache carried across runs', () => {
     expect(rebuilt.log).toMatch(/hash mismatch/)
     expect(rebuilt.built).toEqual(['static-cross-fixture-app'])
     expect(readFileSync(rebuilt.outPath, 'utf8')).toContain('app changed')
-    await saveBinaryCache({ cacheDir, key: key2.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
+    await saveBinaryCache({
+      cacheDir,
+      key: key2.key,
+      cacheHit: restored.cacheHit,
+      snapshotFile: restored.snapshotFile,
+      signingKeyFile: restored.signingKeyFile
+    })
   })
 
   test('a tampered narinfo in the signed cache is refused by Nix and rebuilt', async () => {
@@ -194,18 +268,37 @@ describe('a signed binary cache carried across runs', () => {
     expect(readFileSync(narinfoOf(appOut), 'utf8')).toMatch(/^Sig: /m)
     const info = readFileSync(narinfoOf(appOut), 'utf8')
     // Claim a different NAR size: the signature no longer matches what the narinfo says.
-    writeFileSync(narinfoOf(appOut), info.replace(/^NarSize: (\d+)$/m, (_, n: string) => `NarSize: ${Number(n) + 8}`))
+    writeFileSync(
+      narinfoOf(appOut),
+      info.replace(/^NarSize: (\d+)$/m, (_, n: string) => `NarSize: ${Number(n) + 8}`)
+    )
 
     const rebuilt = await build('app')
     expect(rebuilt.log).toMatch(/not signed by any of the keys/)
     expect(rebuilt.built).toEqual(['static-cross-fixture-app'])
-    await saveBinaryCache({ cacheDir, key: key2.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
+    await saveBinaryCache({
+      cacheDir,
+      key: key2.key,
+      cacheHit: restored.cacheHit,
+      snapshotFile: restored.snapshotFile,
+      signingKeyFile: restored.signingKeyFile
+    })
   })
 
   test('without a key the trust is logged and the cache is taken as trusted, for itself only', async () => {
     await forgetOutputs()
-    const restored = await restoreBinaryCache({ cacheDir, ...key2, userConfFile, tempDir: runnerTemp })
-    expect(restored).toMatchObject({ cacheHit: 'exact', substituter: `file://${cacheDir}?priority=10&trusted=1`, publicKey: undefined, signingKeyFile: undefined })
+    const restored = await restoreBinaryCache({
+      cacheDir,
+      ...key2,
+      userConfFile,
+      tempDir: runnerTemp
+    })
+    expect(restored).toMatchObject({
+      cacheHit: 'exact',
+      substituter: `file://${cacheDir}?priority=10&trusted=1`,
+      publicKey: undefined,
+      signingKeyFile: undefined
+    })
     expect(log).toContain(UNSIGNED_TRUST_NOTE)
     const conf = readFileSync(userConfFile, 'utf8')
     expect(conf).not.toMatch(/require-sigs = false/)
@@ -216,17 +309,33 @@ describe('a signed binary cache carried across runs', () => {
 
 describe('faults of the cache service are warnings and a cold build', () => {
   test('429 on lookup: a miss with a warning; with strict, an error', async () => {
-    services.faults.add({ service: 'cache', method: 'GetCacheEntryDownloadURL', status: 429, times: 1 })
+    services.faults.add({
+      service: 'cache',
+      method: 'GetCacheEntryDownloadURL',
+      status: 429,
+      times: 1
+    })
     const restored = await restore(key2)
     expect(restored.cacheHit).toBe('miss')
     expect(restored.warning).toMatch(/building without it/)
     expect(readdirSync(cacheDir)).toEqual([])
-    services.faults.add({ service: 'cache', method: 'GetCacheEntryDownloadURL', status: 429, times: 1 })
+    services.faults.add({
+      service: 'cache',
+      method: 'GetCacheEntryDownloadURL',
+      status: 429,
+      times: 1
+    })
     await expect(restore(key2, { strict: true })).rejects.toThrow(/Binary cache not restored/)
   })
 
   test('a corrupt download: a miss with a warning, the half-unpacked directory emptied', async () => {
-    services.faults.add({ service: 'blob', method: 'GET', blobKind: 'cache', corruptBody: true, times: 1 })
+    services.faults.add({
+      service: 'blob',
+      method: 'GET',
+      blobKind: 'cache',
+      corruptBody: true,
+      times: 1
+    })
     const restored = await restore(key2)
     expect(restored).toMatchObject({ cacheHit: 'miss', substituter: undefined })
     expect(restored.warning).toMatch(/could not be downloaded or unpacked/)
@@ -242,14 +351,27 @@ describe('faults of the cache service are warnings and a cold build', () => {
     const restored = await restore(key3)
     await build('app')
     services.faults.add({ service: 'cache', method: 'CreateCacheEntry', status: 429 })
-    const saved = await saveBinaryCache({ cacheDir, key: key3.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: restored.signingKeyFile })
+    const saved = await saveBinaryCache({
+      cacheDir,
+      key: key3.key,
+      cacheHit: restored.cacheHit,
+      snapshotFile: restored.snapshotFile,
+      signingKeyFile: restored.signingKeyFile
+    })
     expect(saved).toMatchObject({ saved: false, skipped: 'failed' })
     expect(saved.newPaths).toBeGreaterThanOrEqual(2)
     expect(existsSync(restored.signingKeyFile!)).toBe(false)
     // The same post step again, strict this time (the fault stays).
     const keyFile = await writeSigningKeyFile(signingKey, runnerTemp)
     await expect(
-      saveBinaryCache({ cacheDir, key: key3.key, cacheHit: restored.cacheHit, snapshotFile: restored.snapshotFile, signingKeyFile: keyFile, strict: true })
+      saveBinaryCache({
+        cacheDir,
+        key: key3.key,
+        cacheHit: restored.cacheHit,
+        snapshotFile: restored.snapshotFile,
+        signingKeyFile: keyFile,
+        strict: true
+      })
     ).rejects.toThrow(/Binary cache not saved/)
     expect(existsSync(keyFile)).toBe(false)
   })
@@ -260,7 +382,10 @@ describe('the signing key', () => {
     const secret = signingKey.slice(signingKey.indexOf(':') + 1)
     expect(log.length).toBeGreaterThan(0)
     expect(log).toContain(`::add-mask::${secret}`)
-    const withoutMasks = log.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')
+    const withoutMasks = log
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n')
     expect(withoutMasks).not.toContain(secret)
     expect(readFileSync(userConfFile, 'utf8')).not.toContain(secret)
   })

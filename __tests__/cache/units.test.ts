@@ -3,7 +3,13 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { cacheKey, hashLockFiles, isLockFile, listLockFiles, lockFilesDigest } from '../../src/cache/key.js'
+import {
+  cacheKey,
+  hashLockFiles,
+  isLockFile,
+  listLockFiles,
+  lockFilesDigest
+} from '../../src/cache/key.js'
 import { choosePrunes, type CacheEntry } from '../../src/cache/prune.js'
 import { parsePathInfoJson, storePathHash } from '../../src/cache/store.js'
 import { substituterConfigLines, substituterUrl } from '../../src/cache/restore.js'
@@ -30,7 +36,9 @@ describe('cacheKey', () => {
   })
 
   test('is pure: target order and duplicates do not matter; each part changes the key', () => {
-    expect(cacheKey({ ...parts, targets: ['aarch64-linux', 'x86_64-linux', 'aarch64-linux'] })).toEqual(cacheKey(parts))
+    expect(
+      cacheKey({ ...parts, targets: ['aarch64-linux', 'x86_64-linux', 'aarch64-linux'] })
+    ).toEqual(cacheKey(parts))
     const base = cacheKey(parts).key
     for (const change of [
       { runnerArch: 'ARM64' },
@@ -44,7 +52,11 @@ describe('cacheKey', () => {
   })
 
   test('never contains a comma or a space, which the cache service would split on', () => {
-    const { key, restoreKeys } = cacheKey({ ...parts, strategy: 'cross, emulated', actionVersion: '1 2' })
+    const { key, restoreKeys } = cacheKey({
+      ...parts,
+      strategy: 'cross, emulated',
+      actionVersion: '1 2'
+    })
     for (const k of [key, ...restoreKeys]) expect(k).not.toMatch(/[, ]/)
   })
 })
@@ -54,13 +66,33 @@ describe('lock files', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   test('counts flake.lock, cabal.project*, *.cabal and nix/**; nothing else', () => {
-    for (const f of ['flake.lock', 'cabal.project', 'cabal.project.freeze', 'postgrest.cabal', 'sub/pkg.cabal', 'nix/static.nix', 'nix/overlays/a.nix', 'src/Main.hs', 'README.md', 'dist-newstyle/x.cabal', 'sub/cabal.project']) {
+    for (const f of [
+      'flake.lock',
+      'cabal.project',
+      'cabal.project.freeze',
+      'postgrest.cabal',
+      'sub/pkg.cabal',
+      'nix/static.nix',
+      'nix/overlays/a.nix',
+      'src/Main.hs',
+      'README.md',
+      'dist-newstyle/x.cabal',
+      'sub/cabal.project'
+    ]) {
       mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
       writeFileSync(path.join(dir, f), f)
     }
     expect(isLockFile('src/nix/a.nix')).toBe(false)
     return listLockFiles(dir).then((files) =>
-      expect(files).toEqual(['cabal.project', 'cabal.project.freeze', 'flake.lock', 'nix/overlays/a.nix', 'nix/static.nix', 'postgrest.cabal', 'sub/pkg.cabal'])
+      expect(files).toEqual([
+        'cabal.project',
+        'cabal.project.freeze',
+        'flake.lock',
+        'nix/overlays/a.nix',
+        'nix/static.nix',
+        'postgrest.cabal',
+        'sub/pkg.cabal'
+      ])
     )
   })
 
@@ -73,17 +105,36 @@ describe('lock files', () => {
     const a = { path: 'a', content: '1' }
     const b = { path: 'b', content: '2' }
     expect(lockFilesDigest([a, b])).toBe(lockFilesDigest([b, a]))
-    expect(lockFilesDigest([{ path: 'a', content: '2' }, { path: 'b', content: '1' }])).not.toBe(lockFilesDigest([a, b]))
+    expect(
+      lockFilesDigest([
+        { path: 'a', content: '2' },
+        { path: 'b', content: '1' }
+      ])
+    ).not.toBe(lockFilesDigest([a, b]))
   })
 })
 
 describe('choosePrunes', () => {
-  const entry = (hash: string, bytes: number, mtimeMs: number): CacheEntry => ({ hash, narinfoFile: `${hash}.narinfo`, bytes, mtimeMs })
-  const entries = [entry('old', 40, 1), entry('used', 50, 0), entry('mid', 30, 2), entry('new', 20, 3)]
+  const entry = (hash: string, bytes: number, mtimeMs: number): CacheEntry => ({
+    hash,
+    narinfoFile: `${hash}.narinfo`,
+    bytes,
+    mtimeMs
+  })
+  const entries = [
+    entry('old', 40, 1),
+    entry('used', 50, 0),
+    entry('mid', 30, 2),
+    entry('new', 20, 3)
+  ]
 
   test('drops only unused entries, oldest first, no more than needed', () => {
     expect(choosePrunes(entries, new Set(['used']), 140, 100).map((e) => e.hash)).toEqual(['old'])
-    expect(choosePrunes(entries, new Set(['used']), 140, 60).map((e) => e.hash)).toEqual(['old', 'mid', 'new'])
+    expect(choosePrunes(entries, new Set(['used']), 140, 60).map((e) => e.hash)).toEqual([
+      'old',
+      'mid',
+      'new'
+    ])
   })
   test('drops nothing under the cap, and never what was used', () => {
     expect(choosePrunes(entries, new Set(), 140, 140)).toEqual([])
@@ -93,15 +144,25 @@ describe('choosePrunes', () => {
 
 describe('nix path-info --json of old and new Nix', () => {
   test('reads the array form (2.18 and older) and the object form (2.19 on)', () => {
-    const old = '[{"path":"/nix/store/aaa-x","narSize":8,"ultimate":true,"references":[]},{"path":"/nix/store/bbb-y","signatures":["k:s"],"references":["/nix/store/aaa-x"]}]'
-    const modern = '{"/nix/store/aaa-x":{"narSize":8,"ultimate":true,"references":[]},"/nix/store/bbb-y":{"signatures":["k:s"],"references":["/nix/store/aaa-x"]},"/nix/store/ccc-z":null}'
+    const old =
+      '[{"path":"/nix/store/aaa-x","narSize":8,"ultimate":true,"references":[]},{"path":"/nix/store/bbb-y","signatures":["k:s"],"references":["/nix/store/aaa-x"]}]'
+    const modern =
+      '{"/nix/store/aaa-x":{"narSize":8,"ultimate":true,"references":[]},"/nix/store/bbb-y":{"signatures":["k:s"],"references":["/nix/store/aaa-x"]},"/nix/store/ccc-z":null}'
     for (const json of [old, modern]) {
       expect(parsePathInfoJson(json)).toEqual([
         { path: '/nix/store/aaa-x', narSize: 8, ultimate: true, signatures: [], references: [] },
-        { path: '/nix/store/bbb-y', narSize: undefined, ultimate: false, signatures: ['k:s'], references: ['/nix/store/aaa-x'] }
+        {
+          path: '/nix/store/bbb-y',
+          narSize: undefined,
+          ultimate: false,
+          signatures: ['k:s'],
+          references: ['/nix/store/aaa-x']
+        }
       ])
     }
-    expect(storePathHash('/nix/store/zl0xkarx0bbbffv4lb6r61b43lr7ynck-sx-b')).toBe('zl0xkarx0bbbffv4lb6r61b43lr7ynck')
+    expect(storePathHash('/nix/store/zl0xkarx0bbbffv4lb6r61b43lr7ynck-sx-b')).toBe(
+      'zl0xkarx0bbbffv4lb6r61b43lr7ynck'
+    )
   })
 })
 
@@ -119,8 +180,23 @@ describe('trust', () => {
   })
 
   test('the public key derived from a secret key is the one nix derives', () => {
-    const secret = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', 'sx-test-1'], { encoding: 'utf8' })
-    const expected = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'convert-secret-to-public'], { input: secret, encoding: 'utf8' })
+    const secret = execFileSync(
+      'nix',
+      [
+        '--extra-experimental-features',
+        'nix-command',
+        'key',
+        'generate-secret',
+        '--key-name',
+        'sx-test-1'
+      ],
+      { encoding: 'utf8' }
+    )
+    const expected = execFileSync(
+      'nix',
+      ['--extra-experimental-features', 'nix-command', 'key', 'convert-secret-to-public'],
+      { input: secret, encoding: 'utf8' }
+    )
     expect(publicKeyOf(secret)).toBe(expected.trim())
   })
 

@@ -10,12 +10,22 @@ import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runAction, startServices, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
+import {
+  runAction,
+  startServices,
+  type ActionRunResult,
+  type Services
+} from '../../test-support/runner/index.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import type { TargetResult } from '../../src/pipeline/results.js'
 
 const FIXTURE = join(process.cwd(), 'test-support', 'fixtures', 'salted-hello')
-const inputs = { targets: 'x86_64-linux, aarch64-linux', installable: '.#{target}', name: 'salted', version: '1' }
+const inputs = {
+  targets: 'x86_64-linux, aarch64-linux',
+  installable: '.#{target}',
+  name: 'salted',
+  version: '1'
+}
 const nixEnv = offlineNixEnv()
 
 let services: Services
@@ -32,16 +42,25 @@ afterAll(async () => {
 function nixActivity(run: ActionRunResult): { built: string[]; substituted: string[] } {
   const lines = run.main.groups.filter((g) => g.title.startsWith('build ')).flatMap((g) => g.lines)
   const built = lines.flatMap((l) => /building '(\/nix\/store\/[^']+\.drv)'/.exec(l)?.[1] ?? [])
-  const substituted = lines.flatMap((l) => /copying path '(\/nix\/store\/[^']+)' from 'file:\/\//.exec(l)?.[1] ?? [])
+  const substituted = lines.flatMap(
+    (l) => /copying path '(\/nix\/store\/[^']+)' from 'file:\/\//.exec(l)?.[1] ?? []
+  )
   return { built, substituted }
 }
 
 function outPaths(run: ActionRunResult): string[] {
-  return (JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]).map((r) => r.storePath ?? '')
+  return (JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]).map(
+    (r) => r.storePath ?? ''
+  )
 }
 
 function deleteFromStore(paths: string[]): void {
-  if (paths.length > 0) execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'store', 'delete', ...paths], { stdio: 'pipe', env: { ...process.env, ...nixEnv } })
+  if (paths.length > 0)
+    execFileSync(
+      'nix',
+      ['--extra-experimental-features', 'nix-command', 'store', 'delete', ...paths],
+      { stdio: 'pipe', env: { ...process.env, ...nixEnv } }
+    )
 }
 
 /** A failed step's log is the first thing to read, so the failure message carries it. */
@@ -61,7 +80,13 @@ test('cold, warm and partly changed runs: build, substitute everything, rebuild 
   execFileSync('git', ['add', '-A'], { cwd: workspace1 })
 
   // Job 1: a miss; both derivations are built; post saves one cache entry.
-  const job1 = await runAction({ services, run: services.newRun(), workspace: workspace1, env: nixEnv, inputs })
+  const job1 = await runAction({
+    services,
+    run: services.newRun(),
+    workspace: workspace1,
+    env: nixEnv,
+    inputs
+  })
   expectSuccess(job1)
   expect(job1.main.outputs['cache-hit']).toBe('miss')
   expect(nixActivity(job1).built).toHaveLength(2)
@@ -74,7 +99,13 @@ test('cold, warm and partly changed runs: build, substitute everything, rebuild 
   // Job 2: a fresh workspace, job 1's outputs gone from the store: an exact hit, nothing built.
   deleteFromStore(firstOutputs)
   const workspace2 = projectWorkspace(workspace1)
-  const job2 = await runAction({ services, run: services.newRun(), workspace: workspace2, env: nixEnv, inputs })
+  const job2 = await runAction({
+    services,
+    run: services.newRun(),
+    workspace: workspace2,
+    env: nixEnv,
+    inputs
+  })
   expectSuccess(job2)
   expect(job2.main.outputs['cache-hit']).toBe('exact')
   expect(nixActivity(job2).built).toEqual([])
@@ -86,7 +117,13 @@ test('cold, warm and partly changed runs: build, substitute everything, rebuild 
   // Job 3: aarch64's source changed: a partial hit, only its derivation built, saved anew.
   const workspace3 = projectWorkspace(workspace1)
   salt(workspace3, 'aarch64-linux', `${nonce}-changed`)
-  const job3 = await runAction({ services, run: services.newRun(), workspace: workspace3, env: nixEnv, inputs })
+  const job3 = await runAction({
+    services,
+    run: services.newRun(),
+    workspace: workspace3,
+    env: nixEnv,
+    inputs
+  })
   expectSuccess(job3)
   expect(job3.main.outputs['cache-hit']).toBe('partial')
   const activity = nixActivity(job3)

@@ -8,7 +8,12 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runAction, startServices, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
+import {
+  runAction,
+  startServices,
+  type ActionRunResult,
+  type Services
+} from '../../test-support/runner/index.js'
 import type { TargetResult } from '../../src/pipeline/results.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 
@@ -30,7 +35,8 @@ afterAll(async () => {
   await services?.stop()
 })
 
-const results = (run: ActionRunResult): TargetResult[] => JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = (run: ActionRunResult): TargetResult[] =>
+  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
 
 async function buildExample(extra: Record<string, string> = {}) {
   const run = await runAction({
@@ -38,7 +44,13 @@ async function buildExample(extra: Record<string, string> = {}) {
     run: services.newRun(),
     workspace: projectWorkspace(EXAMPLE),
     env: offlineNixEnv(),
-    inputs: { targets: TARGETS, installable: '.#static-{target}', name: 'hello', version: '1.0.0', ...extra }
+    inputs: {
+      targets: TARGETS,
+      installable: '.#static-{target}',
+      name: 'hello',
+      version: '1.0.0',
+      ...extra
+    }
   })
   return run
 }
@@ -54,14 +66,28 @@ describe('four targets through the whole action', () => {
     expect(first.main.conclusion).toBe('success')
     expect(first.main.annotations.filter((a) => a.level === 'error')).toEqual([])
     const byTarget = results(first)
-    expect(byTarget.map((r) => [r.target, r.status, r.executables.map((e) => [e.name, e.static, e.smoke?.ok])])).toEqual([
+    expect(
+      byTarget.map((r) => [
+        r.target,
+        r.status,
+        r.executables.map((e) => [e.name, e.static, e.smoke?.ok])
+      ])
+    ).toEqual([
       ['x86_64-linux', 'ok', [['hello', true, true]]],
       ['aarch64-linux', 'ok', [['hello', true, true]]],
       ['armv7l-linux', 'ok', [['hello', true, true]]],
       ['riscv64-linux', 'ok', [['hello', true, true]]]
     ])
-    expect(byTarget.map((r) => r.executables[0]?.elf?.machineName)).toEqual(['x86-64', 'AArch64', 'ARM', 'RISC-V'])
-    const names = services.listArtifacts(first.run).map((a) => a.name).sort()
+    expect(byTarget.map((r) => r.executables[0]?.elf?.machineName)).toEqual([
+      'x86-64',
+      'AArch64',
+      'ARM',
+      'RISC-V'
+    ])
+    const names = services
+      .listArtifacts(first.run)
+      .map((a) => a.name)
+      .sort()
     expect(names).toEqual([
       'hello-1.0.0-linux-static-aarch64.tar.xz',
       'hello-1.0.0-linux-static-armv7l.tar.xz',
@@ -115,7 +141,13 @@ describe('failures stay with their own target', () => {
       run: services.newRun(),
       workspace: projectWorkspace(FAULTY),
       env: offlineNixEnv(),
-      inputs: { targets: TARGETS, installable: '.#case-{target}', name: 'faulty', version: '1', 'smoke-timeout': '5' }
+      inputs: {
+        targets: TARGETS,
+        installable: '.#case-{target}',
+        name: 'faulty',
+        version: '1',
+        'smoke-timeout': '5'
+      }
     })
   }, 600000)
 
@@ -123,7 +155,9 @@ describe('failures stay with their own target', () => {
     const byTarget = Object.fromEntries(results(run).map((r) => [r.target, r]))
     expect(byTarget['x86_64-linux']).toMatchObject({ status: 'ok', failedStage: null })
     expect(byTarget['aarch64-linux']).toMatchObject({ status: 'failed', failedStage: 'verify' })
-    expect(byTarget['aarch64-linux']?.error).toMatch(/dynamically linked: PT_INTERP \/lib\/ld-linux-aarch64\.so\.1.*libc\.so\.6/)
+    expect(byTarget['aarch64-linux']?.error).toMatch(
+      /dynamically linked: PT_INTERP \/lib\/ld-linux-aarch64\.so\.1.*libc\.so\.6/
+    )
     expect(byTarget['armv7l-linux']).toMatchObject({ status: 'failed', failedStage: 'build' })
     expect(byTarget['riscv64-linux']).toMatchObject({ status: 'failed', failedStage: 'verify' })
     expect(byTarget['riscv64-linux']?.error).toMatch(/hung: no exit after 5 s/)
@@ -148,7 +182,8 @@ describe('failures stay with their own target', () => {
       'static-cross: riscv64-linux failed at verify',
       undefined
     ])
-    for (const target of TARGETS.split(', ')) expect(run.main.summary).toContain(`<td>${target}</td>`)
+    for (const target of TARGETS.split(', '))
+      expect(run.main.summary).toContain(`<td>${target}</td>`)
   })
 })
 
@@ -158,16 +193,31 @@ describe('fail-on decides the step result', () => {
     ['all', TARGETS, 'success'],
     ['all', 'aarch64-linux, armv7l-linux', 'failure'],
     ['any', 'x86_64-linux', 'success']
-  ])('fail-on %s with targets %s: %s', async (failOn, targets, conclusion) => {
-    const run = await runAction({
-      services,
-      run: services.newRun(),
-      workspace: projectWorkspace(FAULTY),
-      env: offlineNixEnv(),
-      inputs: { targets, installable: '.#case-{target}', name: 'faulty', version: '1', 'smoke-timeout': '5', 'fail-on': failOn }
-    })
-    expect(run.main.conclusion).toBe(conclusion)
-    // Whatever the step's result, every target's result is reported.
-    expect(results(run).map((r) => r.target).join(', ')).toBe(targets)
-  }, 300000)
+  ])(
+    'fail-on %s with targets %s: %s',
+    async (failOn, targets, conclusion) => {
+      const run = await runAction({
+        services,
+        run: services.newRun(),
+        workspace: projectWorkspace(FAULTY),
+        env: offlineNixEnv(),
+        inputs: {
+          targets,
+          installable: '.#case-{target}',
+          name: 'faulty',
+          version: '1',
+          'smoke-timeout': '5',
+          'fail-on': failOn
+        }
+      })
+      expect(run.main.conclusion).toBe(conclusion)
+      // Whatever the step's result, every target's result is reported.
+      expect(
+        results(run)
+          .map((r) => r.target)
+          .join(', ')
+      ).toBe(targets)
+    },
+    300000
+  )
 })

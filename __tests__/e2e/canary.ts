@@ -13,7 +13,21 @@ export interface CanaryPath {
   ran(): string[]
 }
 
-const WATCHED = ['nix', 'nix-build', 'nix-store', 'nix-env', 'qemu-aarch64', 'qemu-aarch64-static', 'qemu-arm-static', 'tar', 'xz', 'update-binfmts', 'mount', 'sh', 'bash']
+const WATCHED = [
+  'nix',
+  'nix-build',
+  'nix-store',
+  'nix-env',
+  'qemu-aarch64',
+  'qemu-aarch64-static',
+  'qemu-arm-static',
+  'tar',
+  'xz',
+  'update-binfmts',
+  'mount',
+  'sh',
+  'bash'
+]
 
 export function canaryPath(): CanaryPath {
   const dir = mkdtempSync(join(tmpdir(), 'canary-bin-'))

@@ -48,12 +48,19 @@ test('a dry run prints the plan as a log group and in the summary, sets outputs,
   const canary = canaryPath()
   const run = await runAction({
     services,
-    inputs: { targets: 'x86_64-linux\naarch64-linux\narmv7l-linux', package: 'postgrest', version: 'v12.2.3', 'dry-run': 'true' },
+    inputs: {
+      targets: 'x86_64-linux\naarch64-linux\narmv7l-linux',
+      package: 'postgrest',
+      version: 'v12.2.3',
+      'dry-run': 'true'
+    },
     pathPrepend: [canary.dir]
   })
   expect(run.main.conclusion).toBe('success')
   expect(run.main.annotations).toEqual([])
-  const group = run.main.groups.find((g) => g.title.startsWith('Build plan: 3 target(s) of postgrest v12.2.3'))
+  const group = run.main.groups.find((g) =>
+    g.title.startsWith('Build plan: 3 target(s) of postgrest v12.2.3')
+  )
   expect(group?.lines.join('\n')).toContain('pkgsCross.armv7l-hf-multiplatform.pkgsStatic')
   expect(run.main.outputs.targets).toBe('x86_64-linux,aarch64-linux,armv7l-linux')
   const plan = JSON.parse(run.main.outputs.plan ?? 'null')
@@ -63,9 +70,21 @@ test('a dry run prints the plan as a log group and in the summary, sets outputs,
     'postgrest-v12.2.3-linux-static-armv7l.tar.xz'
   ])
   expect(JSON.parse(run.main.outputs.results ?? '[]')).toEqual([
-    { target: 'x86_64-linux', status: 'planned', artifact: { name: 'postgrest-v12.2.3-linux-static-x86-64.tar.xz' } },
-    { target: 'aarch64-linux', status: 'planned', artifact: { name: 'postgrest-v12.2.3-linux-static-aarch64.tar.xz' } },
-    { target: 'armv7l-linux', status: 'planned', artifact: { name: 'postgrest-v12.2.3-linux-static-armv7l.tar.xz' } }
+    {
+      target: 'x86_64-linux',
+      status: 'planned',
+      artifact: { name: 'postgrest-v12.2.3-linux-static-x86-64.tar.xz' }
+    },
+    {
+      target: 'aarch64-linux',
+      status: 'planned',
+      artifact: { name: 'postgrest-v12.2.3-linux-static-aarch64.tar.xz' }
+    },
+    {
+      target: 'armv7l-linux',
+      status: 'planned',
+      artifact: { name: 'postgrest-v12.2.3-linux-static-armv7l.tar.xz' }
+    }
   ])
   expect(run.main.summary).toContain('<td>aarch64-linux</td><td>cross</td>')
   expect(canary.ran()).toEqual([])

@@ -22,10 +22,13 @@ test('the plan for every target of a PostgREST-shaped project, without building'
   const canary = canaryPath()
   const run = await runAction({
     services,
-    workspace: projectWorkspace(join(process.cwd(), 'test-support', 'fixtures', 'postgrest-shaped')),
+    workspace: projectWorkspace(
+      join(process.cwd(), 'test-support', 'fixtures', 'postgrest-shaped')
+    ),
     pathPrepend: [canary.dir],
     inputs: {
-      targets: 'x86_64-linux, aarch64-linux, armv7l-linux, armv6l-linux, riscv64-linux, powerpc64le-linux, s390x-linux, i686-linux',
+      targets:
+        'x86_64-linux, aarch64-linux, armv7l-linux, armv6l-linux, riscv64-linux, powerpc64le-linux, s390x-linux, i686-linux',
       expression: 'nix/static.nix',
       attr: 'postgrestStatic',
       'expression-args': 'compiler=ghc9123\nname=postgrest',
@@ -51,7 +54,9 @@ test('the plan for every target of a PostgREST-shaped project, without building'
   ])
   expect(plan.extraPlatforms).toEqual(['armv6l-linux'])
   const aarch64 = plan.targets[1]!
-  expect(aarch64.installable).toContain('pkgs = pkgsCross.aarch64-multiplatform, so its pkgs.pkgsStatic is pkgsCross.aarch64-multiplatform.pkgsStatic')
+  expect(aarch64.installable).toContain(
+    'pkgs = pkgsCross.aarch64-multiplatform, so its pkgs.pkgsStatic is pkgsCross.aarch64-multiplatform.pkgsStatic'
+  )
   const command = aarch64.nixArgs.join(' ')
   for (const part of [
     '--argstr target aarch64-linux',
@@ -63,8 +68,13 @@ test('the plan for every target of a PostgREST-shaped project, without building'
   ]) {
     expect(command).toContain(part)
   }
-  const log = run.main.groups.find((g) => g.title.startsWith('Build plan: 8 target(s) of'))?.lines.join('\n') ?? ''
-  expect(log).toContain('TH:        qemu-iserv - external interpreter for armv7l-linux under qemu-arm')
+  const log =
+    run.main.groups
+      .find((g) => g.title.startsWith('Build plan: 8 target(s) of'))
+      ?.lines.join('\n') ?? ''
+  expect(log).toContain(
+    'TH:        qemu-iserv - external interpreter for armv7l-linux under qemu-arm'
+  )
   expect(log).toContain('TH:        emulated - native armv6l-linux build under qemu binfmt')
   expect(log).toContain('command:   nix build --json --no-link -L --file')
   expect(run.main.summary).toContain('postgrest-v12.2.3-linux-static-armv6l.tar.xz')

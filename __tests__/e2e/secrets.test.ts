@@ -15,7 +15,12 @@ import { markedHelloProject } from '../../test-support/hello-project.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import { caseRecorder } from '../../test-support/reliability.js'
 import { filesUnder, findSecret, withoutMaskCommands } from '../../test-support/secret-search.js'
-import { runAction, startServices, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
+import {
+  runAction,
+  startServices,
+  type ActionRunResult,
+  type Services
+} from '../../test-support/runner/index.js'
 
 const record = caseRecorder('secrets', 'Secrets and pull requests from forks')
 let services: Services
@@ -39,21 +44,33 @@ async function everything(run: ActionRunResult): Promise<Record<string, Buffer |
     places[`${step.stage} env`] = JSON.stringify(step.exportedEnv)
     places[`${step.stage} annotations`] = JSON.stringify(step.annotations)
   }
-  Object.assign(places, filesUnder(run.workspace, (path) => path.endsWith('/.git')))
-  Object.assign(places, filesUnder(run.runnerTemp, (path) => path.endsWith(NIX_CONF)))
+  Object.assign(
+    places,
+    filesUnder(run.workspace, (path) => path.endsWith('/.git'))
+  )
+  Object.assign(
+    places,
+    filesUnder(run.runnerTemp, (path) => path.endsWith(NIX_CONF))
+  )
   const unpacked = mkdtempSync(join(tmpdir(), 'secrets-artifacts-'))
   for (const artifact of services.listArtifacts(run.run).filter((a) => a.finalized)) {
     const downloaded = await services.downloadArtifact(artifact.name, { run: run.run })
     places[`artifact ${artifact.name}`] = downloaded.bytes
     if (artifact.name.endsWith('.tar.xz')) {
       writeFileSync(join(unpacked, artifact.name), downloaded.bytes)
-      places[`artifact ${artifact.name} (unpacked tar)`] = execFileSync('xz', ['-dc', join(unpacked, artifact.name)])
+      places[`artifact ${artifact.name} (unpacked tar)`] = execFileSync('xz', [
+        '-dc',
+        join(unpacked, artifact.name)
+      ])
     }
   }
   for (const entry of services.listCacheEntries()) {
     const archive = await services.readCacheArchive(entry.key, entry.version)
     places[`cache entry ${entry.key}`] = archive
-    places[`cache entry ${entry.key} (unpacked tar)`] = execFileSync('zstd', ['-dc'], { input: archive, maxBuffer: 1024 ** 3 })
+    places[`cache entry ${entry.key} (unpacked tar)`] = execFileSync('zstd', ['-dc'], {
+      input: archive,
+      maxBuffer: 1024 ** 3
+    })
   }
   return places
 }
@@ -62,9 +79,20 @@ beforeAll(async () => {
   services = await startServices()
   actionDir = await actionSnapshot()
   env = { ...offlineNixEnv(), HOME: mkdtempSync(join(tmpdir(), 'sx-home-')) }
-  signingKey = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'key', 'generate-secret', '--key-name', 'test-1'], {
-    encoding: 'utf8'
-  }).trim()
+  signingKey = execFileSync(
+    'nix',
+    [
+      '--extra-experimental-features',
+      'nix-command',
+      'key',
+      'generate-secret',
+      '--key-name',
+      'test-1'
+    ],
+    {
+      encoding: 'utf8'
+    }
+  ).trim()
 }, 120000)
 afterAll(async () => {
   record.write()
@@ -84,7 +112,14 @@ describe('secrets appear nowhere a run leaves', () => {
       'cache-signing-key': signingKey
     }
     // The runner's default token (github-token: ${{ github.token }}); the post step saves a signed cache.
-    saving = await runAction({ services, actionDir, run: services.newRun(), workspace: projectWorkspace(project), env, inputs })
+    saving = await runAction({
+      services,
+      actionDir,
+      run: services.newRun(),
+      workspace: projectWorkspace(project),
+      env,
+      inputs
+    })
     // A given token; this job restores the signed entry.
     restoring = await runAction({
       services,
@@ -130,12 +165,18 @@ describe('secrets appear nowhere a run leaves', () => {
       'only RUNNER_TEMP/static-cross/nix.conf (mode 0600, outside the workspace) while the job runs; after post no file holds the token or the signing key',
       async () => {
         const conf = filesUnder(restoring.runnerTemp)
-        const mode = execFileSync('stat', ['-c', '%a', join(restoring.runnerTemp, NIX_CONF)], { encoding: 'utf8' }).trim()
+        const mode = execFileSync('stat', ['-c', '%a', join(restoring.runnerTemp, NIX_CONF)], {
+          encoding: 'utf8'
+        }).trim()
         expect(mode).toBe('600')
-        expect(restoring.main.exportedEnv.NIX_USER_CONF_FILES).toContain(join(restoring.runnerTemp, NIX_CONF))
+        expect(restoring.main.exportedEnv.NIX_USER_CONF_FILES).toContain(
+          join(restoring.runnerTemp, NIX_CONF)
+        )
         expect(findSecret(givenToken, conf)).toEqual([])
         expect(findSecret(signingKey, conf)).toEqual([])
-        expect(restoring.post?.log.join('\n')).toContain("removed the GitHub token from the action's nix.conf")
+        expect(restoring.post?.log.join('\n')).toContain(
+          "removed the GitHub token from the action's nix.conf"
+        )
         return `${NIX_CONF} kept mode ${mode}; after post neither secret is on disk`
       }
     )
@@ -153,7 +194,12 @@ test('a pull request from a fork without secrets builds, verifies, uploads and s
         actionDir,
         run: services.newRun(),
         workspace: projectWorkspace(markedHelloProject()),
-        env: { ...env, GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_REF_NAME: '7/merge' },
+        env: {
+          ...env,
+          GITHUB_EVENT_NAME: 'pull_request',
+          GITHUB_REF: 'refs/pull/7/merge',
+          GITHUB_REF_NAME: '7/merge'
+        },
         event: {
           pull_request: {
             number: 7,
@@ -161,7 +207,13 @@ test('a pull request from a fork without secrets builds, verifies, uploads and s
             base: { repo: { full_name: 'static-cross/example' } }
           }
         },
-        inputs: { targets: 'x86_64-linux, aarch64-linux', installable: '.#static-{target}', name: 'hello', version: 'pr7', 'github-token': '' }
+        inputs: {
+          targets: 'x86_64-linux, aarch64-linux',
+          installable: '.#static-{target}',
+          name: 'hello',
+          version: 'pr7',
+          'github-token': ''
+        }
       })
       expect(run.conclusion).toBe('success')
       const results = JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
@@ -172,7 +224,9 @@ test('a pull request from a fork without secrets builds, verifies, uploads and s
       expect(services.listArtifacts(run.run).filter((a) => a.finalized)).toHaveLength(3)
       const notices = run.annotations.filter((a) => a.level === 'notice').map((a) => a.message)
       expect(notices.join('\n')).toMatch(/pull request from a fork/)
-      expect(notices.join('\n')).toMatch(/no github-token: Nix fetches from GitHub without authentication/)
+      expect(notices.join('\n')).toMatch(
+        /no github-token: Nix fetches from GitHub without authentication/
+      )
       expect(notices.join('\n')).toMatch(/no cache-signing-key: the binary cache is saved unsigned/)
       return `green, 3 artifacts; notices: ${notices.length}`
     }

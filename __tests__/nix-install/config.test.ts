@@ -50,7 +50,9 @@ describe('marked blocks', () => {
   })
 
   test('list settings refuse values that would smuggle in another setting', () => {
-    expect(() => renderSystemSettings({ substituters: ['https://a\nrequire-sigs = false'] }, ['root'])).toThrow(/line breaks/)
+    expect(() =>
+      renderSystemSettings({ substituters: ['https://a\nrequire-sigs = false'] }, ['root'])
+    ).toThrow(/line breaks/)
   })
 })
 
@@ -104,7 +106,9 @@ describe('configureNix', () => {
     const exported = readFileSync(process.env.GITHUB_ENV!, 'utf8')
     expect(exported).toContain('NIX_USER_CONF_FILES')
     expect(exported).toContain(userConfFile)
-    expect(process.env.NIX_USER_CONF_FILES).toBe(`${path.join(work, 'xdg', 'nix', 'nix.conf')}:/etc/xdg/nix/nix.conf:${userConfFile}`)
+    expect(process.env.NIX_USER_CONF_FILES).toBe(
+      `${path.join(work, 'xdg', 'nix', 'nix.conf')}:/etc/xdg/nix/nix.conf:${userConfFile}`
+    )
   })
 
   test('on a Nix the user brought: no system file, only extra-* settings, and the real nix reads them', async () => {
@@ -114,17 +118,29 @@ describe('configureNix', () => {
     mkdirSync(confDir, { recursive: true })
     writeFileSync(systemConfFile, 'max-jobs = 7\nsubstituters =\nextra-platforms = riscv64-linux\n')
     const userConfFile = userConfFilePath(path.join(work, 'reuse', 'runner-temp'))
-    const result = await configureNix({ owned: false, systemConfFile, userConfFile, extraPlatforms: ['aarch64-linux'], maxJobs: 2 })
+    const result = await configureNix({
+      owned: false,
+      systemConfFile,
+      userConfFile,
+      extraPlatforms: ['aarch64-linux'],
+      maxJobs: 2
+    })
     expect(result.systemConfFile).toBeUndefined()
-    expect(readFileSync(systemConfFile, 'utf8')).toBe('max-jobs = 7\nsubstituters =\nextra-platforms = riscv64-linux\n')
+    expect(readFileSync(systemConfFile, 'utf8')).toBe(
+      'max-jobs = 7\nsubstituters =\nextra-platforms = riscv64-linux\n'
+    )
     const user = readFileSync(userConfFile, 'utf8')
     expect(user).not.toMatch(/^max-jobs/m)
     expect(user).toContain('extra-extra-platforms = aarch64-linux')
 
-    const config = execFileSync('nix', ['--extra-experimental-features', 'nix-command', 'show-config'], {
-      env: { ...process.env, NIX_CONF_DIR: confDir, NIX_USER_CONF_FILES: result.userConfFiles },
-      encoding: 'utf8'
-    })
+    const config = execFileSync(
+      'nix',
+      ['--extra-experimental-features', 'nix-command', 'show-config'],
+      {
+        env: { ...process.env, NIX_CONF_DIR: confDir, NIX_USER_CONF_FILES: result.userConfFiles },
+        encoding: 'utf8'
+      }
+    )
     expect(config).toMatch(/^max-jobs = 7$/m)
     expect(config).toMatch(/^extra-platforms = .*aarch64-linux/m)
     expect(config).toMatch(/^extra-platforms = .*riscv64-linux/m)

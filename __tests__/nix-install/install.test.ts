@@ -12,7 +12,11 @@ import type { AddressInfo } from 'node:net'
 import { makeInstallerTarball } from '../../test-support/fixtures/nix-installer/make-tarball.js'
 import { installNix, parseNixVersion, toolCacheVersion } from '../../src/nix/install.js'
 import { sha256File } from '../../src/publish/checksums.js'
-import { resolveInstallerSource, pinnedInstaller, DEFAULT_NIX_VERSION } from '../../src/nix/installer-pins.js'
+import {
+  resolveInstallerSource,
+  pinnedInstaller,
+  DEFAULT_NIX_VERSION
+} from '../../src/nix/installer-pins.js'
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'sx-install-'))
 const savedEnv = { ...process.env }
@@ -79,18 +83,26 @@ describe('installing Nix from the pinned installer tarball', () => {
       daemon: false,
       installerEnv: { HOME: home }
     })
-    expect(result).toMatchObject({ source: 'installed', version: '2.8.0', downloaded: true, daemon: false })
+    expect(result).toMatchObject({
+      source: 'installed',
+      version: '2.8.0',
+      downloaded: true,
+      daemon: false
+    })
     expect(result.binDir).toBe(path.join(home, '.nix-profile', 'bin'))
     expect(requests - before).toBe(1)
-    expect(readFileSync(path.join(home, 'installer-args'), 'utf8').split('\n').filter(Boolean)).toEqual([
-      '--no-daemon',
-      '--no-channel-add'
-    ])
+    expect(
+      readFileSync(path.join(home, 'installer-args'), 'utf8').split('\n').filter(Boolean)
+    ).toEqual(['--no-daemon', '--no-channel-add'])
     expect((await readFile(process.env.GITHUB_PATH!, 'utf8')).split('\n')).toContain(result.binDir)
     expect(process.env.PATH!.split(path.delimiter)[0]).toBe(result.binDir)
     // The installer stays in the tool cache under a version that names its hash.
     const version = toolCacheVersion({ version: '2.8.0', url: installerUrl(), sha256: tarballSha })
-    expect(existsSync(path.join(process.env.RUNNER_TOOL_CACHE!, 'nix-installer', version, 'x64', 'install'))).toBe(true)
+    expect(
+      existsSync(
+        path.join(process.env.RUNNER_TOOL_CACHE!, 'nix-installer', version, 'x64', 'install')
+      )
+    ).toBe(true)
   })
 
   test('a second run takes the installer from the tool cache: no second download', async () => {
@@ -122,7 +134,15 @@ describe('installing Nix from the pinned installer tarball', () => {
       })
     ).rejects.toThrow(new RegExp(`sha256 ${tarballSha}, expected ${wrong}; refusing to run it`))
     expect(existsSync(path.join(home, 'installer-args'))).toBe(false)
-    expect(existsSync(path.join(process.env.RUNNER_TOOL_CACHE!, 'nix-installer', toolCacheVersion({ version: '2.8.1', url: '', sha256: wrong })))).toBe(false)
+    expect(
+      existsSync(
+        path.join(
+          process.env.RUNNER_TOOL_CACHE!,
+          'nix-installer',
+          toolCacheVersion({ version: '2.8.1', url: '', sha256: wrong })
+        )
+      )
+    ).toBe(false)
   })
 
   test('an installer URL that cannot be fetched is an error naming the installer and the URL', async () => {
@@ -137,7 +157,9 @@ describe('installing Nix from the pinned installer tarball', () => {
         daemon: false,
         installerEnv: { HOME: home }
       })
-    ).rejects.toThrow(`Could not download the Nix installer 2.8.2 from ${url}: Unexpected HTTP response: 404`)
+    ).rejects.toThrow(
+      `Could not download the Nix installer 2.8.2 from ${url}: Unexpected HTTP response: 404`
+    )
     expect(existsSync(path.join(home, 'installer-args'))).toBe(false)
   })
 })
@@ -160,7 +182,10 @@ describe('reusing the Nix that is there', () => {
   })
 
   test('finds nix in a profile dir that is not on PATH', async () => {
-    const result = await installNix({ searchPath: '', profileBinDirs: ['/nonexistent/bin', path.dirname('/usr/bin/nix')] })
+    const result = await installNix({
+      searchPath: '',
+      profileBinDirs: ['/nonexistent/bin', path.dirname('/usr/bin/nix')]
+    })
     expect(result).toMatchObject({ source: 'existing', binDir: '/usr/bin' })
   })
 })
@@ -169,14 +194,28 @@ describe('installer pins and overrides', () => {
   test('the default version is pinned for x86_64-linux with a 64-digit hash and an https URL', () => {
     const pin = pinnedInstaller(DEFAULT_NIX_VERSION, 'x86_64-linux')
     expect(pin.sha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(pin.url).toBe(`https://releases.nixos.org/nix/nix-${DEFAULT_NIX_VERSION}/nix-${DEFAULT_NIX_VERSION}-x86_64-linux.tar.xz`)
+    expect(pin.url).toBe(
+      `https://releases.nixos.org/nix/nix-${DEFAULT_NIX_VERSION}/nix-${DEFAULT_NIX_VERSION}-x86_64-linux.tar.xz`
+    )
     expect(resolveInstallerSource({}, 'x86_64-linux')).toEqual(pin)
   })
 
   test('an override needs version, URL and hash together', () => {
-    expect(() => resolveInstallerSource({ url: 'https://example.test/nix.tar.xz' }, 'x86_64-linux')).toThrow(/together \(got URL only\)/)
-    expect(() => resolveInstallerSource({ version: '2.30.0', url: 'https://e.test/n.tar.xz', sha256: 'zz' }, 'x86_64-linux')).toThrow(/64 hexadecimal/)
-    expect(resolveInstallerSource({ version: '2.30.0', url: 'https://e.test/n.tar.xz', sha256: 'AB'.repeat(32) }, 'x86_64-linux')).toEqual({
+    expect(() =>
+      resolveInstallerSource({ url: 'https://example.test/nix.tar.xz' }, 'x86_64-linux')
+    ).toThrow(/together \(got URL only\)/)
+    expect(() =>
+      resolveInstallerSource(
+        { version: '2.30.0', url: 'https://e.test/n.tar.xz', sha256: 'zz' },
+        'x86_64-linux'
+      )
+    ).toThrow(/64 hexadecimal/)
+    expect(
+      resolveInstallerSource(
+        { version: '2.30.0', url: 'https://e.test/n.tar.xz', sha256: 'AB'.repeat(32) },
+        'x86_64-linux'
+      )
+    ).toEqual({
       version: '2.30.0',
       url: 'https://e.test/n.tar.xz',
       sha256: 'ab'.repeat(32)
@@ -184,7 +223,9 @@ describe('installer pins and overrides', () => {
   })
 
   test('an unpinned system is a clear error', () => {
-    expect(() => resolveInstallerSource({}, 'aarch64-linux')).toThrow(/No pinned Nix installer .* aarch64-linux; pinned: 2\.34\.8 \(x86_64-linux\)/)
+    expect(() => resolveInstallerSource({}, 'aarch64-linux')).toThrow(
+      /No pinned Nix installer .* aarch64-linux; pinned: 2\.34\.8 \(x86_64-linux\)/
+    )
   })
 
   test('parses the versions that nix --version prints', () => {

@@ -154,21 +154,35 @@ maybe('the whole action with strategy: emulated (real)', () => {
         services,
         workspace: projectWorkspace(source),
         env: offlineNixEnv(),
-        inputs: { targets: 'aarch64-linux', strategy: 'emulated', installable: '.#packages.{system}.default', name: 'emu', cache: 'false' }
+        inputs: {
+          targets: 'aarch64-linux',
+          strategy: 'emulated',
+          installable: '.#packages.{system}.default',
+          name: 'emu',
+          cache: 'false'
+        }
       })
       const log = result.main.log.join('\n')
       expect(result.main.conclusion).toBe('success')
       expect(log).toContain("building '/nix/store/")
-      expect(result.main.groups.some((g) => g.title === 'Registering qemu with binfmt_misc')).toBe(true)
+      expect(result.main.groups.some((g) => g.title === 'Registering qemu with binfmt_misc')).toBe(
+        true
+      )
       const [target] = JSON.parse(result.main.outputs.results ?? '[]')
       expect(target).toMatchObject({ target: 'aarch64-linux', strategy: 'emulated', status: 'ok' })
       expect(target.executables[0]).toMatchObject({ static: true, elf: { machineName: 'AArch64' } })
       expect(target.executables[0].smoke.output).toBe('hello 1.0.0 (aarch64)\n')
-      expect(result.post?.log.join('\n')).toContain('binfmt_misc: restored as it was before this job')
+      expect(result.post?.log.join('\n')).toContain(
+        'binfmt_misc: restored as it was before this job'
+      )
       if (target.storePath) {
-        run('nix', ['--extra-experimental-features', 'nix-command', 'store', 'delete', target.storePath], {
-          env: { ...process.env, ...offlineNixEnv() }
-        })
+        run(
+          'nix',
+          ['--extra-experimental-features', 'nix-command', 'store', 'delete', target.storePath],
+          {
+            env: { ...process.env, ...offlineNixEnv() }
+          }
+        )
       }
     } finally {
       await services.stop()

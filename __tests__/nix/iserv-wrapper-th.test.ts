@@ -16,11 +16,12 @@ import { nixBuild } from '../../src/nix/build.js'
 import { jest } from '@jest/globals'
 import { LIB, REPO, hasCommand, privateNixConf, run } from './helpers.js'
 
-// Once in a full CI run (never in dozens of runs alone or under load) the interpreter built
-// from nix/interpreter with Debian's GHC 9.0 died with SIGSEGV under qemu-x86_64 7.2 while
-// loading object code: GHC's runtime linker needs its mappings near the code it patches, and
-// qemu-user places mappings differently from the kernel. One retry keeps that rare placement
-// from failing CI; a real break fails both tries, and the first failure is still printed.
+// In some full CI runs (two test workers, Nix builds beside it; never in dozens of runs of this
+// file alone, even with the CPUs busy) the interpreter built from nix/interpreter with Debian's
+// GHC 9.0 died with SIGSEGV under qemu-x86_64 7.2 while loading object code. GHC's runtime
+// linker needs its mappings near the code it patches, and qemu-user places mappings differently
+// from the kernel. One retry keeps that from failing CI; a real break fails both tries, and the
+// first failure is still printed.
 jest.retryTimes(1, { logErrorsBeforeRetry: true })
 
 const QEMU = '/usr/bin/qemu-x86_64-static'

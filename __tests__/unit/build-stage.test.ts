@@ -8,7 +8,13 @@ describe('buildTargets', () => {
     const results = await buildTargets(
       [target('a'), target('b'), target('c'), target('d')],
       async (t) => {
-        if (t.target === 'b') return { ok: false, outPaths: [], log: 'line 1\nerror: b is broken', error: 'nix build failed' }
+        if (t.target === 'b')
+          return {
+            ok: false,
+            outPaths: [],
+            log: 'line 1\nerror: b is broken',
+            error: 'nix build failed'
+          }
         if (t.target === 'c') throw new Error('nix is not on PATH')
         return { ok: true, outPaths: [`/nix/store/x-${t.target}`], log: '' }
       },
@@ -20,7 +26,9 @@ describe('buildTargets', () => {
       ['c', false, null],
       ['d', true, '/nix/store/x-d']
     ])
-    expect(results[1]?.error).toBe('nix build failed; the log ends with:\nline 1\nerror: b is broken')
+    expect(results[1]?.error).toBe(
+      'nix build failed; the log ends with:\nline 1\nerror: b is broken'
+    )
     expect(results[2]?.error).toBe('nix is not on PATH')
   })
 
@@ -42,7 +50,11 @@ describe('buildTargets', () => {
   })
 
   test('a build that claims success without an output path failed', async () => {
-    const [result] = await buildTargets([target('a')], async () => ({ ok: true, outPaths: [], log: '' }), 1)
+    const [result] = await buildTargets(
+      [target('a')],
+      async () => ({ ok: true, outPaths: [], log: '' }),
+      1
+    )
     expect(result).toMatchObject({ ok: false, error: 'the build produced no output path' })
   })
 })

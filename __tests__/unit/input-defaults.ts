@@ -7,7 +7,9 @@ interface ActionYml {
   inputs: Record<string, { default?: string }>
 }
 
-export const ACTION_YML = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as ActionYml
+export const ACTION_YML = parse(
+  readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
+) as ActionYml
 
 export function readerWith(overrides: Record<string, string>): InputReader {
   return (name) => {

@@ -7,7 +7,11 @@ import { readerWith } from './input-defaults.js'
 const workspace = mkdtempSync(join(tmpdir(), 'inputs-'))
 mkdirSync(join(workspace, 'nix'))
 writeFileSync(join(workspace, 'nix', 'static.nix'), '{ pkgs }: pkgs.hello\n')
-const env = { GITHUB_WORKSPACE: workspace, GITHUB_REPOSITORY: 'PostgREST/postgrest', GITHUB_SHA: 'abcdef0123456789' }
+const env = {
+  GITHUB_WORKSPACE: workspace,
+  GITHUB_REPOSITORY: 'PostgREST/postgrest',
+  GITHUB_SHA: 'abcdef0123456789'
+}
 
 function inputs(overrides: Record<string, string>) {
   return getInputs(readerWith({ package: 'postgrest', ...overrides }), env)
@@ -50,7 +54,10 @@ describe('getInputs accepts', () => {
     expect(inputs({ targets: value }).targets).toEqual(expected)
   })
   test('per-target strategy overrides', () => {
-    const parsed = inputs({ targets: 'aarch64-linux, armv6l-linux', 'strategy-overrides': 'armv6l-linux=emulated' })
+    const parsed = inputs({
+      targets: 'aarch64-linux, armv6l-linux',
+      'strategy-overrides': 'armv6l-linux=emulated'
+    })
     expect(parsed.strategyOverrides).toEqual({ 'armv6l-linux': 'emulated' })
   })
   test('an expression file that exists in the project', () => {
@@ -79,7 +86,11 @@ describe('getInputs accepts', () => {
     })
   })
   test('the version from a tag push, cleaned of slashes', () => {
-    const parsed = getInputs(readerWith({ package: 'postgrest' }), { ...env, GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'release/v12.2' })
+    const parsed = getInputs(readerWith({ package: 'postgrest' }), {
+      ...env,
+      GITHUB_REF_TYPE: 'tag',
+      GITHUB_REF_NAME: 'release/v12.2'
+    })
     expect(parsed.version).toBe('release-v12.2')
   })
   test('booleans in the YAML core spellings', () => {
@@ -90,18 +101,30 @@ describe('getInputs accepts', () => {
 
 describe('getInputs refuses, naming the input and the value', () => {
   test.each([
-    [{ targets: 'sparc-linux' }, 'targets', /unknown target "sparc-linux".*valid targets: x86_64-linux, aarch64-linux/],
+    [
+      { targets: 'sparc-linux' },
+      'targets',
+      /unknown target "sparc-linux".*valid targets: x86_64-linux, aarch64-linux/
+    ],
     [{ targets: 'arm64' }, 'targets', /did you mean aarch64-linux/],
     [{ targets: ' , \n' }, 'targets', /targets is empty/],
     [{ targets: 'aarch64-linux,aarch64-linux' }, 'targets', /lists aarch64-linux twice/],
     [{ strategy: 'docker' }, 'strategy', /strategy must be one of cross, emulated; got "docker"/],
-    [{ 'strategy-overrides': 'armv6l-linux=emulated' }, 'strategy-overrides', /not among the targets/],
+    [
+      { 'strategy-overrides': 'armv6l-linux=emulated' },
+      'strategy-overrides',
+      /not among the targets/
+    ],
     [{ 'strategy-overrides': 'x86_64-linux' }, 'strategy-overrides', /is not target=strategy/],
     [{ package: '' }, 'installable', /set exactly one of installable.*none is set/],
     [{ installable: '.#x' }, 'installable', /installable and package are set/],
     [{ package: '', installable: '.#static-{cpu}' }, 'installable', /unknown placeholder \{cpu\}/],
     [{ package: '', installable: '--impure' }, 'installable', /not a flake installable/],
-    [{ package: '', installable: '.#x;touch /tmp/canary' }, 'installable', /not a flake installable/],
+    [
+      { package: '', installable: '.#x;touch /tmp/canary' },
+      'installable',
+      /not a flake installable/
+    ],
     [{ package: '', expression: 'nix/missing.nix' }, 'expression', /does not exist/],
     [{ package: '', expression: '../../etc/passwd' }, 'expression', /leaves the workspace/],
     [{ package: '', expression: '/etc/passwd' }, 'expression', /relative to the workspace/],
@@ -109,11 +132,31 @@ describe('getInputs refuses, naming the input and the value', () => {
     [{ ghc: 'ghc9.12' }, 'ghc', /not a Haskell package set name/],
     [{ ghc: 'native-bignum.ghc912' }, 'ghc', /not a Haskell package set name/],
     [{ attr: 'postgrestStatic' }, 'attr', /goes with expression/],
-    [{ package: '', expression: 'nix/static.nix', attr: 'a b' }, 'attr', /not a Nix attribute path/],
-    [{ package: '', expression: 'nix/static.nix', 'expression-args': 'compiler' }, 'expression-args', /not name=value/],
-    [{ package: '', expression: 'nix/static.nix', 'expression-args': '${x}=1' }, 'expression-args', /not name=value/],
-    [{ package: '', expression: 'nix/static.nix', 'expression-args': 'a=1\na=2' }, 'expression-args', /gives a twice/],
-    [{ nixpkgs: 'channel:nixos-unstable' }, 'nixpkgs', /one of auto, pinned, flake-lock, default-nix or a path/],
+    [
+      { package: '', expression: 'nix/static.nix', attr: 'a b' },
+      'attr',
+      /not a Nix attribute path/
+    ],
+    [
+      { package: '', expression: 'nix/static.nix', 'expression-args': 'compiler' },
+      'expression-args',
+      /not name=value/
+    ],
+    [
+      { package: '', expression: 'nix/static.nix', 'expression-args': '${x}=1' },
+      'expression-args',
+      /not name=value/
+    ],
+    [
+      { package: '', expression: 'nix/static.nix', 'expression-args': 'a=1\na=2' },
+      'expression-args',
+      /gives a twice/
+    ],
+    [
+      { nixpkgs: 'channel:nixos-unstable' },
+      'nixpkgs',
+      /one of auto, pinned, flake-lock, default-nix or a path/
+    ],
     [{ 'project-dir': 'nowhere' }, 'project-dir', /not a directory/],
     [{ executables: '../bin/sh' }, 'executables', /not an executable name/],
     [{ 'smoke-expect': '(' }, 'smoke-expect', /not a valid regular expression/],
@@ -124,7 +167,11 @@ describe('getInputs refuses, naming the input and the value', () => {
     [{ name: 'post/grest' }, 'name', /"post\/grest" is not a name/],
     [{ version: 'v1\nfoo=bar' }, 'version', /control character or line break/],
     [{ archive: 'rar' }, 'archive', /one of tar.xz, tar.gz, zip, raw/],
-    [{ targets: 'aarch64-linux,armv7l-linux', 'artifact-name': '{name}-{version}' }, 'artifact-name', /same name; add \{arch\}/],
+    [
+      { targets: 'aarch64-linux,armv7l-linux', 'artifact-name': '{name}-{version}' },
+      'artifact-name',
+      /same name; add \{arch\}/
+    ],
     [{ 'artifact-name': '{name}-{os}' }, 'artifact-name', /unknown placeholder \{os\}/],
     [{ 'retention-days': '91' }, 'retention-days', /from 0 to 90/],
     [{ 'fail-on': 'some' }, 'fail-on', /one of any, all, none/],
@@ -132,7 +179,11 @@ describe('getInputs refuses, naming the input and the value', () => {
     [{ 'dry-run': 'yes' }, 'dry-run', /true or false, got "yes"/],
     [{ 'nix-version': '2.24.10' }, 'nix-version', /go together/],
     [
-      { 'nix-version': '2.24.10', 'nix-installer-url': 'http://example.com/nix.tar.xz', 'nix-installer-sha256': 'a'.repeat(64) },
+      {
+        'nix-version': '2.24.10',
+        'nix-installer-url': 'http://example.com/nix.tar.xz',
+        'nix-installer-sha256': 'a'.repeat(64)
+      },
       'nix-installer-url',
       /must be an https URL/
     ],
@@ -173,17 +224,25 @@ describe('getInputs refuses what would only fail later, or lead outside the work
   symlinkSync('static.nix', join(linked, 'nix', 'inside.nix'))
   symlinkSync('nix', join(linked, 'inside-dir'))
   const linkedEnv = { ...env, GITHUB_WORKSPACE: linked }
-  const read = (overrides: Record<string, string>) => () => getInputs(readerWith({ package: 'postgrest', ...overrides }), linkedEnv)
+  const read = (overrides: Record<string, string>) => () =>
+    getInputs(readerWith({ package: 'postgrest', ...overrides }), linkedEnv)
 
   test.each([
     [{ 'project-dir': 'outside-dir' }, 'project-dir'],
     [{ package: '', expression: 'nix/outside.nix' }, 'expression'],
     [{ nixpkgs: 'outside-dir' }, 'nixpkgs']
   ])('a symbolic link out of the workspace: %j', (overrides, input) => {
-    expect(read(overrides)).toThrow(expect.objectContaining({ input, message: expect.stringMatching(/leaves the workspace through a symbolic link/) }))
+    expect(read(overrides)).toThrow(
+      expect.objectContaining({
+        input,
+        message: expect.stringMatching(/leaves the workspace through a symbolic link/)
+      })
+    )
   })
   test('symbolic links that stay inside the workspace are followed', () => {
-    expect(read({ package: '', expression: 'nix/inside.nix' })().mode).toMatchObject({ file: 'nix/inside.nix' })
+    expect(read({ package: '', expression: 'nix/inside.nix' })().mode).toMatchObject({
+      file: 'nix/inside.nix'
+    })
     expect(read({ 'project-dir': 'inside-dir' })().projectDir).toBe('inside-dir')
   })
   test('an executable listed twice (the archive would refuse it only after the build)', () => {
@@ -192,7 +251,10 @@ describe('getInputs refuses what would only fail later, or lead outside the work
     expect(error.message).toMatch(/lists "postgrest" twice/)
   })
   test('a target given two strategies', () => {
-    const error = errorOf({ targets: 'aarch64-linux', 'strategy-overrides': 'aarch64-linux=emulated, aarch64-linux=cross' })
+    const error = errorOf({
+      targets: 'aarch64-linux',
+      'strategy-overrides': 'aarch64-linux=emulated, aarch64-linux=cross'
+    })
     expect(error.input).toBe('strategy-overrides')
     expect(error.message).toMatch(/gives aarch64-linux twice/)
   })

@@ -31,5 +31,8 @@ describe('stepFailure applies fail-on', () => {
 
 test('failTarget keeps the first stage that failed', () => {
   const failed = failTarget(result('a', 'ok'), 'verify', 'not static')
-  expect(failTarget(failed, 'upload', 'later')).toMatchObject({ failedStage: 'verify', error: 'not static' })
+  expect(failTarget(failed, 'upload', 'later')).toMatchObject({
+    failedStage: 'verify',
+    error: 'not static'
+  })
 })

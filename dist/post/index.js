@@ -98275,7 +98275,13 @@ async function readCacheEntries(dir) {
         let narBytes = 0;
         if (narUrl && !narUrl.includes('..'))
             narBytes = await (0,promises_namespaceObject.stat)(external_node_path_namespaceObject.join(dir, narUrl)).then((s) => s.size, () => 0);
-        entries.push({ hash: name.slice(0, -'.narinfo'.length), narinfoFile, narUrl, bytes: info.size + narBytes, mtimeMs: info.mtimeMs });
+        entries.push({
+            hash: name.slice(0, -'.narinfo'.length),
+            narinfoFile,
+            narUrl,
+            bytes: info.size + narBytes,
+            mtimeMs: info.mtimeMs
+        });
     }
     return entries;
 }
@@ -98286,7 +98292,9 @@ async function readCacheEntries(dir) {
 function choosePrunes(entries, keep, totalBytes, maxBytes) {
     if (totalBytes <= maxBytes)
         return [];
-    const candidates = entries.filter((e) => !keep.has(e.hash)).sort((a, b) => a.mtimeMs - b.mtimeMs || a.hash.localeCompare(b.hash));
+    const candidates = entries
+        .filter((e) => !keep.has(e.hash))
+        .sort((a, b) => a.mtimeMs - b.mtimeMs || a.hash.localeCompare(b.hash));
     const chosen = [];
     let size = totalBytes;
     for (const entry of candidates) {
@@ -98310,7 +98318,12 @@ async function capCacheSize(dir, maxBytes, keep) {
             await (0,promises_namespaceObject.rm)(external_node_path_namespaceObject.join(dir, entry.narUrl), { force: true });
     }
     const after = await prune_directorySize(dir);
-    return { removedEntries: drop.length, removedBytes: before - after, sizeBytes: after, overCap: after > maxBytes };
+    return {
+        removedEntries: drop.length,
+        removedBytes: before - after,
+        sizeBytes: after,
+        overCap: after > maxBytes
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/cache/signing.ts
@@ -98397,7 +98410,10 @@ async function listValidPaths() {
     const result = await runNix(['path-info', '--all'], { echo: false });
     if (result.exitCode !== 0)
         throw new Error(`nix path-info --all failed: ${result.stderr.trim()}`);
-    return result.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
+    return result.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('/'));
 }
 /**
  * `nix path-info --json` output of any Nix: an array of objects with `path` (up to 2.18) or an
@@ -98407,14 +98423,21 @@ function parsePathInfoJson(json) {
     const data = JSON.parse(json);
     const entries = Array.isArray(data)
         ? data.map((o) => [String(o.path), o])
-        : Object.entries(data).map(([p, o]) => [p, o ?? { valid: false }]);
+        : Object.entries(data).map(([p, o]) => [
+            p,
+            o ?? { valid: false }
+        ]);
     return entries
         .filter(([, o]) => o.valid !== false)
         .map(([p, o]) => ({
         path: p,
         narSize: typeof o.narSize === 'number' ? o.narSize : undefined,
         ultimate: o.ultimate === true,
-        signatures: (Array.isArray(o.signatures) ? o.signatures : Array.isArray(o.sigs) ? o.sigs : []),
+        signatures: (Array.isArray(o.signatures)
+            ? o.signatures
+            : Array.isArray(o.sigs)
+                ? o.sigs
+                : []),
         references: (Array.isArray(o.references) ? o.references : [])
     }));
 }
@@ -98870,7 +98893,9 @@ function defaultUserConfFiles(env = process.env) {
  * priority, so the user's own files win over the action's for plain settings.
  */
 function userConfFilesValue(ours, env = process.env) {
-    const current = env.NIX_USER_CONF_FILES ? env.NIX_USER_CONF_FILES.split(':') : defaultUserConfFiles(env);
+    const current = env.NIX_USER_CONF_FILES
+        ? env.NIX_USER_CONF_FILES.split(':')
+        : defaultUserConfFiles(env);
     return [...current.filter((f) => f !== '' && f !== ours), ours].join(':');
 }
 async function readIfExists(file) {
@@ -98954,7 +98979,9 @@ async function writeSystemBlock(file, name, lines) {
     await writeFile(staging, after, { encoding: 'utf8', mode: 0o644 });
     try {
         const mk = await runCommand('sudo', ['-n', 'mkdir', '-p', path.dirname(file)]);
-        const put = mk.exitCode === 0 ? await runCommand('sudo', ['-n', 'install', '-m', '0644', staging, file]) : mk;
+        const put = mk.exitCode === 0
+            ? await runCommand('sudo', ['-n', 'install', '-m', '0644', staging, file])
+            : mk;
         if (put.exitCode !== 0)
             throw new Error(`Could not write ${file} (not writable, and sudo -n failed): ${put.stderr.trim()}`);
     }
@@ -98965,7 +98992,9 @@ async function writeSystemBlock(file, name, lines) {
 }
 async function restartDaemon() {
     const args = ['systemctl', 'restart', 'nix-daemon.service'];
-    const result = process.getuid?.() === 0 ? await runCommand(args[0], args.slice(1)) : await runCommand('sudo', ['-n', ...args]);
+    const result = process.getuid?.() === 0
+        ? await runCommand(args[0], args.slice(1))
+        : await runCommand('sudo', ['-n', ...args]);
     if (result.exitCode !== 0)
         core.warning(`Could not restart nix-daemon after changing nix.conf: ${result.stderr.trim()}`);
 }
@@ -99074,7 +99103,9 @@ function annotateFailures(results) {
         if (result.status !== 'failed' || result.failedStage === null)
             continue;
         const advice = ADVICE[result.failedStage].replaceAll('<target>', result.target);
-        core.error(`${result.error}\n${advice}`, { title: `static-cross: ${result.target} failed at ${result.failedStage}` });
+        core.error(`${result.error}\n${advice}`, {
+            title: `static-cross: ${result.target} failed at ${result.failedStage}`
+        });
     }
 }
 function formatBytes(bytes) {
@@ -99099,7 +99130,13 @@ function resultRows(results) {
     return results.map((result) => {
         const exes = result.executables;
         const machines = [...new Set(exes.map((e) => e.elf?.machineName ?? 'not ELF'))].join(', ');
-        const smoke = exes.length === 0 ? '—' : exes.every((e) => e.smoke?.ok) ? 'ok' : exes.some((e) => e.smoke === null) ? 'not run' : 'failed';
+        const smoke = exes.length === 0
+            ? '—'
+            : exes.every((e) => e.smoke?.ok)
+                ? 'ok'
+                : exes.some((e) => e.smoke === null)
+                    ? 'not run'
+                    : 'failed';
         const artifact = result.artifact?.url
             ? `<a href="${escapeHtml(result.artifact.url)}">${escapeHtml(result.artifact.name)}</a>`
             : escapeHtml(result.artifact?.name ?? result.archive?.file ?? '—');
@@ -99118,7 +99155,17 @@ function resultRows(results) {
     });
 }
 function addResultsToSummary(results, heading) {
-    const header = ['Target', 'Status', 'Static', 'ELF machine', 'Smoke', 'Size', 'sha256', 'Artifact', 'Time'];
+    const header = [
+        'Target',
+        'Status',
+        'Static',
+        'ELF machine',
+        'Smoke',
+        'Size',
+        'sha256',
+        'Artifact',
+        'Time'
+    ];
     core.summary.addHeading(heading, 3);
     core.summary.addTable([header.map((data) => ({ data, header: true })), ...resultRows(results)]);
     const failed = results.filter((r) => r.status === 'failed');
@@ -99171,7 +99218,13 @@ function segment(value) {
 function key_cacheKey(parts) {
     const targets = [...new Set(parts.targets.map((t) => t.trim()).filter((t) => t !== ''))].sort();
     const targetsDigest = sha256(targets.join('\n')).slice(0, 12);
-    const base = [PREFIX, segment(parts.runnerOs), segment(parts.runnerArch), `v${segment(parts.actionVersion)}`, segment(parts.strategy)].join('-');
+    const base = [
+        PREFIX,
+        segment(parts.runnerOs),
+        segment(parts.runnerArch),
+        `v${segment(parts.actionVersion)}`,
+        segment(parts.strategy)
+    ].join('-');
     const withTargets = `${base}-t${targetsDigest}`;
     return {
         key: `${withTargets}-${segment(parts.lockHash)}`,
@@ -99325,7 +99378,9 @@ async function restore_restoreBinaryCache(options) {
         try {
             // A lookup first, so that a found entry that then fails to download or unpack can be
             // told from a plain miss (restoreCache itself reports both as `undefined`).
-            const lookup = await watchRestoreFailures(() => cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], { lookupOnly: true }));
+            const lookup = await watchRestoreFailures(() => cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], {
+                lookupOnly: true
+            }));
             if (lookup.failure)
                 throw new Error(`the cache service failed: ${lookup.failure}`);
             const found = lookup.value;
@@ -99333,7 +99388,9 @@ async function restore_restoreBinaryCache(options) {
                 core.info(`No binary cache for ${options.key} or its restore keys.`);
                 return;
             }
-            const restored = await cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys]);
+            const restored = await cache.restoreCache([options.cacheDir], options.key, [
+                ...options.restoreKeys
+            ]);
             if (restored === undefined || !existsSync(path.join(options.cacheDir, 'nix-cache-info'))) {
                 throw new Error(`the cache entry ${found} was found but could not be downloaded or unpacked`);
             }
@@ -99362,7 +99419,17 @@ async function restore_restoreBinaryCache(options) {
     const seconds = (Date.now() - started) / 1000;
     core.info(`Binary cache: ${cacheHit}${matchedKey ? ` (${matchedKey})` : ''}, ${restoredBytes} bytes in ${seconds.toFixed(1)} s; ` +
         `${count} store paths recorded before the build.`);
-    return { cacheHit, matchedKey, substituter, publicKey, signingKeyFile, snapshotFile, restoredBytes, seconds, warning };
+    return {
+        cacheHit,
+        matchedKey,
+        substituter,
+        publicKey,
+        signingKeyFile,
+        snapshotFile,
+        restoredBytes,
+        seconds,
+        warning
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
@@ -100407,7 +100474,11 @@ async function obtainInstaller(source, system) {
         if (actual !== source.sha256) {
             throw new Error(`The Nix installer from ${source.url} has sha256 ${actual}, expected ${source.sha256}; refusing to run it.`);
         }
-        const flags = /\.tar\.xz$|\.txz$/.test(source.url) ? 'xJ' : /\.tar\.gz$|\.tgz$/.test(source.url) ? 'xz' : 'x';
+        const flags = /\.tar\.xz$|\.txz$/.test(source.url)
+            ? 'xJ'
+            : /\.tar\.gz$|\.tgz$/.test(source.url)
+                ? 'xz'
+                : 'x';
         const extracted = await tc.extractTar(tarball, undefined, flags);
         try {
             const scriptDir = await findInstallScriptDir(extracted);
@@ -100433,7 +100504,11 @@ async function install_installNix(options = {}) {
         core.info(`Using the Nix ${existing.version} already installed in ${existing.binDir}`);
         core.addPath(existing.binDir);
         // A daemon socket means a multi-user install; the action then talks to that daemon.
-        return { ...existing, source: 'existing', daemon: existsSync('/nix/var/nix/daemon-socket/socket') };
+        return {
+            ...existing,
+            source: 'existing',
+            daemon: existsSync('/nix/var/nix/daemon-socket/socket')
+        };
     }
     const system = options.system ?? installerSystemFor();
     const source = options.installer ?? resolveInstallerSource({}, system);
@@ -100514,7 +100589,9 @@ async function obtainNix(inputs) {
     return { ...existing, source: 'existing', daemon: false };
 }
 function emulatedSpecs(plan) {
-    return plan.targets.filter((t) => t.strategy === 'emulated').flatMap((t) => TARGETS.get(t.target) ?? []);
+    return plan.targets
+        .filter((t) => t.strategy === 'emulated')
+        .flatMap((t) => TARGETS.get(t.target) ?? []);
 }
 async function setUp(inputs, plan, workspace) {
     const nix = await core.group('Nix', () => obtainNix(inputs));
@@ -100661,7 +100738,7 @@ async function runPost() {
 async function forgetGithubToken() {
     try {
         if (await removeAccessTokens(config_userConfFilePath(paths_runnerTemp()))) {
-            info('removed the GitHub token from the action\'s nix.conf');
+            info("removed the GitHub token from the action's nix.conf");
         }
     }
     catch (error) {

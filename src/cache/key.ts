@@ -44,7 +44,13 @@ function segment(value: string): string {
 export function cacheKey(parts: CacheKeyParts): CacheKeys {
   const targets = [...new Set(parts.targets.map((t) => t.trim()).filter((t) => t !== ''))].sort()
   const targetsDigest = sha256(targets.join('\n')).slice(0, 12)
-  const base = [PREFIX, segment(parts.runnerOs), segment(parts.runnerArch), `v${segment(parts.actionVersion)}`, segment(parts.strategy)].join('-')
+  const base = [
+    PREFIX,
+    segment(parts.runnerOs),
+    segment(parts.runnerArch),
+    `v${segment(parts.actionVersion)}`,
+    segment(parts.strategy)
+  ].join('-')
   const withTargets = `${base}-t${targetsDigest}`
   return {
     key: `${withTargets}-${segment(parts.lockHash)}`,
@@ -84,7 +90,8 @@ async function walk(root: string, relative: string, depth: number, out: string[]
   for (const entry of entries) {
     const rel = relative ? `${relative}/${entry.name}` : entry.name
     if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('result')) await walk(root, rel, depth + 1, out)
+      if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('result'))
+        await walk(root, rel, depth + 1, out)
     } else if (entry.isFile() && isLockFile(rel)) {
       out.push(rel)
     }
@@ -100,5 +107,9 @@ export async function listLockFiles(projectDir: string): Promise<string[]> {
 
 export async function hashLockFiles(projectDir: string): Promise<string> {
   const files = await listLockFiles(projectDir)
-  return lockFilesDigest(await Promise.all(files.map(async (f) => ({ path: f, content: await readFile(path.join(projectDir, f)) }))))
+  return lockFilesDigest(
+    await Promise.all(
+      files.map(async (f) => ({ path: f, content: await readFile(path.join(projectDir, f)) }))
+    )
+  )
 }

@@ -54,8 +54,18 @@ export async function readCacheEntries(dir: string): Promise<CacheEntry[]> {
     const info = await stat(narinfoFile)
     const narUrl = narUrlOf(await readFile(narinfoFile, 'utf8'))
     let narBytes = 0
-    if (narUrl && !narUrl.includes('..')) narBytes = await stat(path.join(dir, narUrl)).then((s) => s.size, () => 0)
-    entries.push({ hash: name.slice(0, -'.narinfo'.length), narinfoFile, narUrl, bytes: info.size + narBytes, mtimeMs: info.mtimeMs })
+    if (narUrl && !narUrl.includes('..'))
+      narBytes = await stat(path.join(dir, narUrl)).then(
+        (s) => s.size,
+        () => 0
+      )
+    entries.push({
+      hash: name.slice(0, -'.narinfo'.length),
+      narinfoFile,
+      narUrl,
+      bytes: info.size + narBytes,
+      mtimeMs: info.mtimeMs
+    })
   }
   return entries
 }
@@ -64,9 +74,16 @@ export async function readCacheEntries(dir: string): Promise<CacheEntry[]> {
  * Which entries to drop to get `totalBytes` down to `maxBytes` (pure): only entries whose hash
  * is not in `keep`, oldest first, and no more than needed.
  */
-export function choosePrunes(entries: readonly CacheEntry[], keep: ReadonlySet<string>, totalBytes: number, maxBytes: number): CacheEntry[] {
+export function choosePrunes(
+  entries: readonly CacheEntry[],
+  keep: ReadonlySet<string>,
+  totalBytes: number,
+  maxBytes: number
+): CacheEntry[] {
   if (totalBytes <= maxBytes) return []
-  const candidates = entries.filter((e) => !keep.has(e.hash)).sort((a, b) => a.mtimeMs - b.mtimeMs || a.hash.localeCompare(b.hash))
+  const candidates = entries
+    .filter((e) => !keep.has(e.hash))
+    .sort((a, b) => a.mtimeMs - b.mtimeMs || a.hash.localeCompare(b.hash))
   const chosen: CacheEntry[] = []
   let size = totalBytes
   for (const entry of candidates) {
@@ -77,17 +94,29 @@ export function choosePrunes(entries: readonly CacheEntry[], keep: ReadonlySet<s
   return chosen
 }
 
-export async function capCacheSize(dir: string, maxBytes: number, keep: ReadonlySet<string>): Promise<PruneResult> {
+export async function capCacheSize(
+  dir: string,
+  maxBytes: number,
+  keep: ReadonlySet<string>
+): Promise<PruneResult> {
   const before = await directorySize(dir)
   const entries = await readCacheEntries(dir)
   const drop = choosePrunes(entries, keep, before, maxBytes)
   // A NAR may back more than one narinfo (identical contents): keep it while one still uses it.
   const dropped = new Set(drop.map((e) => e.hash))
-  const narsInUse = new Set(entries.filter((e) => !dropped.has(e.hash) && e.narUrl).map((e) => e.narUrl!))
+  const narsInUse = new Set(
+    entries.filter((e) => !dropped.has(e.hash) && e.narUrl).map((e) => e.narUrl!)
+  )
   for (const entry of drop) {
     await rm(entry.narinfoFile, { force: true })
-    if (entry.narUrl && !entry.narUrl.includes('..') && !narsInUse.has(entry.narUrl)) await rm(path.join(dir, entry.narUrl), { force: true })
+    if (entry.narUrl && !entry.narUrl.includes('..') && !narsInUse.has(entry.narUrl))
+      await rm(path.join(dir, entry.narUrl), { force: true })
   }
   const after = await directorySize(dir)
-  return { removedEntries: drop.length, removedBytes: before - after, sizeBytes: after, overCap: after > maxBytes }
+  return {
+    removedEntries: drop.length,
+    removedBytes: before - after,
+    sizeBytes: after,
+    overCap: after > maxBytes
+  }
 }

@@ -87,7 +87,8 @@ export const UNSIGNED_TRUST_NOTE =
   'Give a signing key to have Nix check every path against it instead.'
 
 function assertAbsolute(dir: string): void {
-  if (!path.isAbsolute(dir)) throw new Error(`The binary cache directory must be an absolute path: ${dir}`)
+  if (!path.isAbsolute(dir))
+    throw new Error(`The binary cache directory must be an absolute path: ${dir}`)
 }
 
 /**
@@ -96,7 +97,9 @@ function assertAbsolute(dir: string): void {
  * `undefined`, the same value as a miss, and offers no other way to tell them apart; its log
  * line is the only signal, so it is watched for while the call runs (and still printed).
  */
-export async function watchRestoreFailures<T>(call: () => Promise<T>): Promise<{ value: T; failure?: string }> {
+export async function watchRestoreFailures<T>(
+  call: () => Promise<T>
+): Promise<{ value: T; failure?: string }> {
   const stdout = process.stdout
   const original = stdout.write
   let failure: string | undefined
@@ -118,7 +121,9 @@ async function emptyDirectory(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
 }
 
-export async function restoreBinaryCache(options: RestoreBinaryCacheOptions): Promise<RestoreBinaryCacheResult> {
+export async function restoreBinaryCache(
+  options: RestoreBinaryCacheOptions
+): Promise<RestoreBinaryCacheResult> {
   const started = Date.now()
   assertAbsolute(options.cacheDir)
   let publicKey: string | undefined
@@ -144,7 +149,9 @@ export async function restoreBinaryCache(options: RestoreBinaryCacheOptions): Pr
       // A lookup first, so that a found entry that then fails to download or unpack can be
       // told from a plain miss (restoreCache itself reports both as `undefined`).
       const lookup = await watchRestoreFailures(() =>
-        cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], { lookupOnly: true })
+        cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], {
+          lookupOnly: true
+        })
       )
       if (lookup.failure) throw new Error(`the cache service failed: ${lookup.failure}`)
       const found = lookup.value
@@ -152,9 +159,13 @@ export async function restoreBinaryCache(options: RestoreBinaryCacheOptions): Pr
         core.info(`No binary cache for ${options.key} or its restore keys.`)
         return
       }
-      const restored = await cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys])
+      const restored = await cache.restoreCache([options.cacheDir], options.key, [
+        ...options.restoreKeys
+      ])
       if (restored === undefined || !existsSync(path.join(options.cacheDir, 'nix-cache-info'))) {
-        throw new Error(`the cache entry ${found} was found but could not be downloaded or unpacked`)
+        throw new Error(
+          `the cache entry ${found} was found but could not be downloaded or unpacked`
+        )
       }
       matchedKey = restored
       cacheHit = restored === options.key ? 'exact' : 'partial'
@@ -169,7 +180,11 @@ export async function restoreBinaryCache(options: RestoreBinaryCacheOptions): Pr
   let substituter: string | undefined
   if (cacheHit !== 'miss') {
     substituter = substituterUrl(options.cacheDir, publicKey !== undefined)
-    await writePrivateBlock(options.userConfFile, 'binary-cache', substituterConfigLines(options.cacheDir, publicKey))
+    await writePrivateBlock(
+      options.userConfFile,
+      'binary-cache',
+      substituterConfigLines(options.cacheDir, publicKey)
+    )
   } else {
     await writePrivateBlock(options.userConfFile, 'binary-cache', [])
   }
@@ -182,5 +197,15 @@ export async function restoreBinaryCache(options: RestoreBinaryCacheOptions): Pr
     `Binary cache: ${cacheHit}${matchedKey ? ` (${matchedKey})` : ''}, ${restoredBytes} bytes in ${seconds.toFixed(1)} s; ` +
       `${count} store paths recorded before the build.`
   )
-  return { cacheHit, matchedKey, substituter, publicKey, signingKeyFile, snapshotFile, restoredBytes, seconds, warning }
+  return {
+    cacheHit,
+    matchedKey,
+    substituter,
+    publicKey,
+    signingKeyFile,
+    snapshotFile,
+    restoredBytes,
+    seconds,
+    warning
+  }
 }

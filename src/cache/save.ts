@@ -9,7 +9,13 @@ import { runNix } from '../nix/run.js'
 import { capCacheSize, directorySize } from './prune.js'
 import type { CacheHit } from './restore.js'
 import { removeSigningKeyFile } from './signing.js'
-import { chunk, listValidPaths, pathsBuiltSince, readStoreSnapshot, storePathHash } from './store.js'
+import {
+  chunk,
+  listValidPaths,
+  pathsBuiltSince,
+  readStoreSnapshot,
+  storePathHash
+} from './store.js'
 
 /** GitHub keeps 10 GB per repository; leave room for the project's other caches. */
 export const DEFAULT_MAX_CACHE_BYTES = 5 * 1024 ** 3
@@ -51,10 +57,13 @@ function since(start: number): number {
 
 async function nixOrThrow(args: string[], what: string): Promise<void> {
   const result = await runNix(args, { echo: false })
-  if (result.exitCode !== 0) throw new Error(`${what} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`)
+  if (result.exitCode !== 0)
+    throw new Error(`${what} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`)
 }
 
-export async function saveBinaryCache(options: SaveBinaryCacheOptions): Promise<SaveBinaryCacheResult> {
+export async function saveBinaryCache(
+  options: SaveBinaryCacheOptions
+): Promise<SaveBinaryCacheResult> {
   const started = Date.now()
   const result: SaveBinaryCacheResult = {
     saved: false,
@@ -86,33 +95,47 @@ export async function saveBinaryCache(options: SaveBinaryCacheOptions): Promise<
     }
 
     const sizeBefore = await directorySize(options.cacheDir)
-    await core.group(`Copying ${built.length} store paths built by this run into the binary cache`, async () => {
-      let to = `file://${options.cacheDir}?compression=zstd`
-      if (options.signingKeyFile) {
-        for (const part of chunk(built)) await nixOrThrow(['store', 'sign', '--key-file', options.signingKeyFile!, ...part], 'nix store sign')
-        to += `&secret-key=${options.signingKeyFile}`
+    await core.group(
+      `Copying ${built.length} store paths built by this run into the binary cache`,
+      async () => {
+        let to = `file://${options.cacheDir}?compression=zstd`
+        if (options.signingKeyFile) {
+          for (const part of chunk(built))
+            await nixOrThrow(
+              ['store', 'sign', '--key-file', options.signingKeyFile!, ...part],
+              'nix store sign'
+            )
+          to += `&secret-key=${options.signingKeyFile}`
+        }
+        for (const part of chunk(built)) await nixOrThrow(['copy', '--to', to, ...part], 'nix copy')
       }
-      for (const part of chunk(built)) await nixOrThrow(['copy', '--to', to, ...part], 'nix copy')
-    })
+    )
     result.seconds.copy = since(copyStart)
     result.addedBytes = (await directorySize(options.cacheDir)) - sizeBefore
 
     const pruneStart = Date.now()
     // Everything in the store after the build counts as used by this run, built or substituted.
     const keep = new Set(after.map(storePathHash))
-    const pruned = await capCacheSize(options.cacheDir, options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES, keep)
+    const pruned = await capCacheSize(
+      options.cacheDir,
+      options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES,
+      keep
+    )
     result.prunedEntries = pruned.removedEntries
     result.prunedBytes = pruned.removedBytes
     result.cacheSizeBytes = pruned.sizeBytes
     result.seconds.prune = since(pruneStart)
     if (pruned.overCap) {
-      core.warning(`The binary cache holds ${pruned.sizeBytes} bytes that this run used, more than the cap of ${options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES}; saving it anyway.`)
+      core.warning(
+        `The binary cache holds ${pruned.sizeBytes} bytes that this run used, more than the cap of ${options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES}; saving it anyway.`
+      )
     }
 
     const uploadStart = Date.now()
     const id = await cache.saveCache([options.cacheDir], options.key)
     result.seconds.upload = since(uploadStart)
-    if (id === -1) throw new Error(`the GitHub cache did not take ${options.key} (see the warning above)`)
+    if (id === -1)
+      throw new Error(`the GitHub cache did not take ${options.key} (see the warning above)`)
     result.saved = true
     core.info(
       `Binary cache saved as ${options.key}: ${built.length} new paths, +${result.addedBytes} bytes, ` +

@@ -34,7 +34,10 @@ export function storePathHash(storePath: string): string {
 export async function listValidPaths(): Promise<string[]> {
   const result = await runNix(['path-info', '--all'], { echo: false })
   if (result.exitCode !== 0) throw new Error(`nix path-info --all failed: ${result.stderr.trim()}`)
-  return result.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'))
+  return result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('/'))
 }
 
 /**
@@ -45,14 +48,21 @@ export function parsePathInfoJson(json: string): StorePathInfo[] {
   const data = JSON.parse(json) as unknown
   const entries: Array<[string, Record<string, unknown>]> = Array.isArray(data)
     ? (data as Array<Record<string, unknown>>).map((o) => [String(o.path), o])
-    : Object.entries(data as Record<string, Record<string, unknown> | null>).map(([p, o]) => [p, o ?? { valid: false }])
+    : Object.entries(data as Record<string, Record<string, unknown> | null>).map(([p, o]) => [
+        p,
+        o ?? { valid: false }
+      ])
   return entries
     .filter(([, o]) => o.valid !== false)
     .map(([p, o]) => ({
       path: p,
       narSize: typeof o.narSize === 'number' ? o.narSize : undefined,
       ultimate: o.ultimate === true,
-      signatures: (Array.isArray(o.signatures) ? o.signatures : Array.isArray(o.sigs) ? o.sigs : []) as string[],
+      signatures: (Array.isArray(o.signatures)
+        ? o.signatures
+        : Array.isArray(o.sigs)
+          ? o.sigs
+          : []) as string[],
       references: (Array.isArray(o.references) ? o.references : []) as string[]
     }))
 }
@@ -85,7 +95,10 @@ export async function readStoreSnapshot(file: string): Promise<Set<string>> {
  * (from upstream caches or from the restored binary cache) are left out, and so are `.drv`
  * files, which a substituter never needs.
  */
-export async function pathsBuiltSince(before: ReadonlySet<string>, after: readonly string[]): Promise<string[]> {
+export async function pathsBuiltSince(
+  before: ReadonlySet<string>,
+  after: readonly string[]
+): Promise<string[]> {
   const appeared = after.filter((p) => !before.has(p) && !p.endsWith('.drv'))
   const infos = await pathInfos(appeared)
   return infos.filter((i) => i.ultimate).map((i) => i.path)

@@ -30,7 +30,11 @@ export function parseInstallableTemplate(value: string): string {
   return value
 }
 
-export function parseBuildMode(read: InputReader, workspace: string, projectDir: string): BuildMode {
+export function parseBuildMode(
+  read: InputReader,
+  workspace: string,
+  projectDir: string
+): BuildMode {
   const installable = read('installable')
   const expression = read('expression')
   const pkg = read('package')
@@ -40,33 +44,51 @@ export function parseBuildMode(read: InputReader, workspace: string, projectDir:
     ['package', pkg]
   ].filter(([, value]) => value !== '')
   if (given.length !== 1) {
-    const which = given.length === 0 ? 'none is set' : `${given.map(([n]) => n).join(' and ')} are set`
+    const which =
+      given.length === 0 ? 'none is set' : `${given.map(([n]) => n).join(' and ')} are set`
     throw new InputError(
       given[0]?.[0] ?? 'installable',
       `set exactly one of installable (e.g. .#static-{target}), expression (e.g. nix/static.nix) or package (a cabal package name); ${which}`
     )
   }
-  if (installable !== '') return { kind: 'installable', template: parseInstallableTemplate(installable) }
+  if (installable !== '')
+    return { kind: 'installable', template: parseInstallableTemplate(installable) }
   const nixpkgs = parseNixpkgsSource(read('nixpkgs'), workspace, projectDir)
   if (expression !== '') {
     const file = parseRelativePath('expression', expression)
     const absolute = join(resolve(workspace, projectDir), file)
     if (!existsSync(absolute) || !statSync(absolute).isFile()) {
-      throw new InputError('expression', `expression file ${show(expression)} does not exist in ${projectDir === '.' ? 'the workspace' : projectDir}`)
+      throw new InputError(
+        'expression',
+        `expression file ${show(expression)} does not exist in ${projectDir === '.' ? 'the workspace' : projectDir}`
+      )
     }
     checkInsideWorkspace('expression', expression, absolute, workspace)
     const attr = read('attr')
     if (attr !== '' && !NIX_ATTR_PATH.test(attr)) {
-      throw new InputError('attr', `attr ${show(attr)} is not a Nix attribute path such as postgrestStatic`)
+      throw new InputError(
+        'attr',
+        `attr ${show(attr)} is not a Nix attribute path such as postgrestStatic`
+      )
     }
-    return { kind: 'expression', file, attr: attr || undefined, args: parseExpressionArgs(read('expression-args')), nixpkgs }
+    return {
+      kind: 'expression',
+      file,
+      attr: attr || undefined,
+      args: parseExpressionArgs(read('expression-args')),
+      nixpkgs
+    }
   }
   for (const name of ['attr', 'expression-args']) {
-    if (read(name) !== '') throw new InputError(name, `${name} goes with expression, which is not set`)
+    if (read(name) !== '')
+      throw new InputError(name, `${name} goes with expression, which is not set`)
   }
   checkCommon('package', pkg, false)
   if (!CABAL_PACKAGE.test(pkg) || pkg.length > 128) {
-    throw new InputError('package', `package ${show(pkg)} is not a cabal package name (letters, digits and single dashes)`)
+    throw new InputError(
+      'package',
+      `package ${show(pkg)} is not a cabal package name (letters, digits and single dashes)`
+    )
   }
   const ghc = read('ghc')
   if (ghc !== '' && !HASKELL_SET.test(ghc)) {
@@ -80,7 +102,10 @@ function parseNixpkgsSource(value: string, workspace: string, projectDir: string
   const path = parseRelativePath('nixpkgs', value)
   const absolute = join(resolve(workspace, projectDir), path)
   if (!existsSync(absolute)) {
-    throw new InputError('nixpkgs', `nixpkgs must be one of ${NIXPKGS_SOURCES.join(', ')} or a path in the project; ${show(value)} is neither`)
+    throw new InputError(
+      'nixpkgs',
+      `nixpkgs must be one of ${NIXPKGS_SOURCES.join(', ')} or a path in the project; ${show(value)} is neither`
+    )
   }
   checkInsideWorkspace('nixpkgs', value, absolute, workspace)
   return { path }
@@ -90,11 +115,17 @@ function parseNixpkgsSource(value: string, workspace: string, projectDir: string
 function parseExpressionArgs(value: string): Record<string, string> {
   checkCommon('expression-args', value, true)
   const args: Record<string, string> = {}
-  for (const line of value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '')) {
+  for (const line of value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')) {
     const eq = line.indexOf('=')
     const name = eq < 0 ? '' : line.slice(0, eq).trim()
     if (!NIX_IDENTIFIER.test(name)) {
-      throw new InputError('expression-args', `expression-args line ${show(line)} is not name=value with a Nix identifier as the name`)
+      throw new InputError(
+        'expression-args',
+        `expression-args line ${show(line)} is not name=value with a Nix identifier as the name`
+      )
     }
     if (name in args) throw new InputError('expression-args', `expression-args gives ${name} twice`)
     args[name] = line.slice(eq + 1).trim()

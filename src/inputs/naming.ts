@@ -13,14 +13,20 @@ const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/
 export function parseSimpleName(input: string, value: string, what: string): string {
   checkCommon(input, value, false)
   if (!SIMPLE_NAME.test(value) || value.length > 100) {
-    throw new InputError(input, `${input} ${show(value)} is not ${what} (letters, digits, '.', '_', '+', '-', starting with a letter or digit, at most 100)`)
+    throw new InputError(
+      input,
+      `${input} ${show(value)} is not ${what} (letters, digits, '.', '_', '+', '-', starting with a letter or digit, at most 100)`
+    )
   }
   return value
 }
 
 /** Derived defaults are cleaned rather than refused: a tag like `release/1.0` becomes `release-1.0`. */
 function cleanDerivedName(value: string): string {
-  return value.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100)
+  return value
+    .replace(/[^A-Za-z0-9._+-]+/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 100)
 }
 
 /** A project with one .cabal file names its executables after it (PostgREST: postgrest.cabal). */
@@ -38,7 +44,8 @@ export function defaultName(mode: BuildMode, projectPath: string, env: NodeJS.Pr
 }
 
 export function defaultVersion(env: NodeJS.ProcessEnv): string {
-  if (env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME) return cleanDerivedName(env.GITHUB_REF_NAME) || 'dev'
+  if (env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME)
+    return cleanDerivedName(env.GITHUB_REF_NAME) || 'dev'
   if (env.GITHUB_SHA && /^[0-9a-f]{7,}$/.test(env.GITHUB_SHA)) return env.GITHUB_SHA.slice(0, 7)
   return 'dev'
 }
@@ -47,7 +54,11 @@ export function parseExecutables(value: string): string[] {
   const names = parseList('executables', value, { spaces: true })
   for (const name of names) parseSimpleName('executables', name, 'an executable name in bin/')
   const twice = names.find((name, i) => names.indexOf(name) !== i)
-  if (twice) throw new InputError('executables', `executables lists ${show(twice)} twice; list each executable once`)
+  if (twice)
+    throw new InputError(
+      'executables',
+      `executables lists ${show(twice)} twice; list each executable once`
+    )
   return names
 }
 

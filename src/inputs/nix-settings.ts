@@ -32,10 +32,16 @@ export function parseNixInstaller(read: InputReader): NixInstallerOverride | nul
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    throw new InputError('nix-installer-url', `nix-installer-url must be an https URL, got ${show(url)}`)
+    throw new InputError(
+      'nix-installer-url',
+      `nix-installer-url must be an https URL, got ${show(url)}`
+    )
   }
   if (!/^[0-9a-f]{64}$/i.test(sha256)) {
-    throw new InputError('nix-installer-sha256', `nix-installer-sha256 must be 64 hexadecimal digits, got ${show(sha256)}`)
+    throw new InputError(
+      'nix-installer-sha256',
+      `nix-installer-sha256 must be 64 hexadecimal digits, got ${show(sha256)}`
+    )
   }
   return { version, url, sha256: sha256.toLowerCase() }
 }
@@ -46,10 +52,16 @@ export function parseSubstituters(value: string): string[] {
     try {
       url = new URL(entry)
     } catch {
-      throw new InputError('substituters', `substituters entry ${show(entry)} is not a URL such as https://example.cachix.org`)
+      throw new InputError(
+        'substituters',
+        `substituters entry ${show(entry)} is not a URL such as https://example.cachix.org`
+      )
     }
     if (!['https:', 'http:', 'file:', 's3:', 'ssh:', 'ssh-ng:'].includes(url.protocol)) {
-      throw new InputError('substituters', `substituters entry ${show(entry)} has an unsupported scheme ${url.protocol}`)
+      throw new InputError(
+        'substituters',
+        `substituters entry ${show(entry)} has an unsupported scheme ${url.protocol}`
+      )
     }
     return entry
   })
@@ -58,8 +70,17 @@ export function parseSubstituters(value: string): string[] {
 export function parsePublicKeys(value: string): string[] {
   return parseList('trusted-public-keys', value, { spaces: true }).map((entry) => {
     const [name, key] = entry.split(':')
-    if (!name || !key || entry.split(':').length !== 2 || !NIX_KEY_NAME.test(name) || Buffer.from(key, 'base64').length !== 32) {
-      throw new InputError('trusted-public-keys', `trusted-public-keys entry ${show(entry)} is not a Nix public key (name:base64 of 32 bytes)`)
+    if (
+      !name ||
+      !key ||
+      entry.split(':').length !== 2 ||
+      !NIX_KEY_NAME.test(name) ||
+      Buffer.from(key, 'base64').length !== 32
+    ) {
+      throw new InputError(
+        'trusted-public-keys',
+        `trusted-public-keys entry ${show(entry)} is not a Nix public key (name:base64 of 32 bytes)`
+      )
     }
     return entry
   })
@@ -87,7 +108,10 @@ export function parseSigningKey(value: string): string {
 export function parseSecretLine(input: string, value: string): string {
   // eslint-disable-next-line no-control-regex
   if (value.length > 4096 || /[\u0000-\u001f\u007f\s]/.test(value)) {
-    throw new InputError(input, `${input} has ${value.length} characters including spaces or control characters; the value is not shown`)
+    throw new InputError(
+      input,
+      `${input} has ${value.length} characters including spaces or control characters; the value is not shown`
+    )
   }
   return value
 }

@@ -27,16 +27,26 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f\u0085\u2028\u2029]/
 
 export function checkCommon(input: string, value: string, multiline: boolean): string {
   if (value.length > MAX_INPUT_LENGTH) {
-    throw new InputError(input, `${input} is ${value.length} characters long; at most ${MAX_INPUT_LENGTH} are accepted`)
+    throw new InputError(
+      input,
+      `${input} is ${value.length} characters long; at most ${MAX_INPUT_LENGTH} are accepted`
+    )
   }
   if (CONTROL.test(value) || (!multiline && /[\r\n]/.test(value))) {
-    throw new InputError(input, `${input} contains a control character or line break: ${show(value)}`)
+    throw new InputError(
+      input,
+      `${input} contains a control character or line break: ${show(value)}`
+    )
   }
   return value
 }
 
 /** Lists accept commas and newlines (and, where `spaces` is set, spaces) between items. */
-export function parseList(input: string, value: string, options: { spaces?: boolean } = {}): string[] {
+export function parseList(
+  input: string,
+  value: string,
+  options: { spaces?: boolean } = {}
+): string[] {
   checkCommon(input, value, true)
   const separator = options.spaces ? /[,\s]+/ : /[,\r\n]+/
   return value
@@ -54,7 +64,10 @@ export function parseBoolean(input: string, value: string): boolean {
 
 export function parseInteger(input: string, value: string, min: number, max: number): number {
   if (!/^\d{1,9}$/.test(value)) {
-    throw new InputError(input, `${input} must be a whole number from ${min} to ${max}, got ${show(value)}`)
+    throw new InputError(
+      input,
+      `${input} must be a whole number from ${min} to ${max}, got ${show(value)}`
+    )
   }
   const number = Number(value)
   if (number < min || number > max) {
@@ -74,7 +87,10 @@ export function parseSize(input: string, value: string, min: number, max: number
   const unit = SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1
   const bytes = Number(match[1]) * unit
   if (bytes < min || bytes > max) {
-    throw new InputError(input, `${input} must be from ${formatSize(min)} to ${formatSize(max)}, got ${show(value)}`)
+    throw new InputError(
+      input,
+      `${input} must be from ${formatSize(min)} to ${formatSize(max)}, got ${show(value)}`
+    )
   }
   return bytes
 }
@@ -87,7 +103,11 @@ export function formatSize(bytes: number): string {
   return `${bytes}B`
 }
 
-export function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {
+export function parseChoice<T extends string>(
+  input: string,
+  value: string,
+  choices: readonly T[]
+): T {
   if ((choices as readonly string[]).includes(value)) return value as T
   throw new InputError(input, `${input} must be one of ${choices.join(', ')}; got ${show(value)}`)
 }
@@ -96,7 +116,10 @@ export function parseChoice<T extends string>(input: string, value: string, choi
 export function parseRelativePath(input: string, value: string): string {
   checkCommon(input, value, false)
   if (value.startsWith('/') || value.startsWith('~')) {
-    throw new InputError(input, `${input} must be a path relative to the workspace, got ${show(value)}`)
+    throw new InputError(
+      input,
+      `${input} must be a path relative to the workspace, got ${show(value)}`
+    )
   }
   const parts = value.split('/').filter((part) => part !== '' && part !== '.')
   let depth = 0
@@ -113,7 +136,11 @@ export function parseRelativePath(input: string, value: string): string {
 }
 
 /** A template's placeholders must all be known; returns the names it uses. */
-export function checkPlaceholders(input: string, template: string, known: readonly string[]): string[] {
+export function checkPlaceholders(
+  input: string,
+  template: string,
+  known: readonly string[]
+): string[] {
   const used: string[] = []
   for (const match of template.matchAll(/\{([^{}]*)\}/g)) {
     const name = match[1] as string

@@ -9,10 +9,14 @@ export function parseSmokeArgs(value: string): string[] {
 export function parseSmokeExpect(value: string): RegExp | null {
   if (value === '') return null
   checkCommon('smoke-expect', value, false)
-  if (value.length > 1000) throw new InputError('smoke-expect', 'smoke-expect is longer than 1000 characters')
+  if (value.length > 1000)
+    throw new InputError('smoke-expect', 'smoke-expect is longer than 1000 characters')
   try {
     return new RegExp(value)
   } catch (error) {
-    throw new InputError('smoke-expect', `smoke-expect ${show(value)} is not a valid regular expression: ${(error as Error).message}`)
+    throw new InputError(
+      'smoke-expect',
+      `smoke-expect ${show(value)} is not a valid regular expression: ${(error as Error).message}`
+    )
   }
 }

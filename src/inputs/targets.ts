@@ -31,7 +31,10 @@ const TARGET_ALIASES: Record<string, string> = {
 export function parseTargets(value: string): string[] {
   const targets = parseList('targets', value, { spaces: true })
   if (targets.length === 0) {
-    throw new InputError('targets', `targets is empty; give one or more of: ${TARGET_NAMES.join(', ')}`)
+    throw new InputError(
+      'targets',
+      `targets is empty; give one or more of: ${TARGET_NAMES.join(', ')}`
+    )
   }
   const seen = new Set<string>()
   for (const target of targets) {
@@ -51,12 +54,18 @@ export function parseTargets(value: string): string[] {
   return targets
 }
 
-export function parseStrategyOverrides(value: string, targets: readonly string[]): Record<string, Strategy> {
+export function parseStrategyOverrides(
+  value: string,
+  targets: readonly string[]
+): Record<string, Strategy> {
   const overrides: Record<string, Strategy> = {}
   for (const entry of parseList('strategy-overrides', value, { spaces: true })) {
     const match = /^([^=]+)=([^=]+)$/.exec(entry)
     if (!match) {
-      throw new InputError('strategy-overrides', `strategy-overrides entry ${show(entry)} is not target=strategy (e.g. armv6l-linux=emulated)`)
+      throw new InputError(
+        'strategy-overrides',
+        `strategy-overrides entry ${show(entry)} is not target=strategy (e.g. armv6l-linux=emulated)`
+      )
     }
     const [, target, strategy] = match as unknown as [string, string, string]
     if (!targets.includes(target)) {
@@ -66,7 +75,10 @@ export function parseStrategyOverrides(value: string, targets: readonly string[]
       )
     }
     if (target in overrides) {
-      throw new InputError('strategy-overrides', `strategy-overrides gives ${target} twice; give each target once`)
+      throw new InputError(
+        'strategy-overrides',
+        `strategy-overrides gives ${target} twice; give each target once`
+      )
     }
     overrides[target] = parseChoice('strategy-overrides', strategy, STRATEGIES)
   }

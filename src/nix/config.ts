@@ -101,7 +101,8 @@ function assertSingleLine(what: string, value: string): void {
 function joinList(what: string, values: readonly string[]): string {
   for (const v of values) {
     assertSingleLine(what, v)
-    if (/\s/.test(v)) throw new Error(`${what} entries must not contain spaces: ${JSON.stringify(v)}`)
+    if (/\s/.test(v))
+      throw new Error(`${what} entries must not contain spaces: ${JSON.stringify(v)}`)
   }
   return values.join(' ')
 }
@@ -122,7 +123,10 @@ function defaultTrustedUsers(): string[] {
  * The settings block of the system file for a Nix the action installed (pure). The user's extra
  * lines come last so that they win over the action's defaults.
  */
-export function renderSystemSettings(settings: NixSettings, trustedUsers: readonly string[]): string[] {
+export function renderSystemSettings(
+  settings: NixSettings,
+  trustedUsers: readonly string[]
+): string[] {
   const sandbox = settings.sandbox ?? true
   const lines = [
     'experimental-features = nix-command flakes',
@@ -133,10 +137,14 @@ export function renderSystemSettings(settings: NixSettings, trustedUsers: readon
     // Lets the runner user pass substituters (the restored binary cache) to the daemon.
     `trusted-users = ${joinList('trusted users', trustedUsers)}`
   ]
-  if (settings.substituters?.length) lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`)
+  if (settings.substituters?.length)
+    lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`)
   if (settings.trustedPublicKeys?.length)
-    lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`)
-  if (settings.extraPlatforms?.length) lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`)
+    lines.push(
+      `extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`
+    )
+  if (settings.extraPlatforms?.length)
+    lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`)
   lines.push(...userExtraLines(settings.extraConfig))
   return lines
 }
@@ -149,9 +157,12 @@ export function renderUserSettings(settings: NixSettings, owned: boolean): strin
   const lines: string[] = []
   if (!owned) {
     lines.push('extra-experimental-features = nix-command flakes')
-    if (settings.substituters?.length) lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`)
+    if (settings.substituters?.length)
+      lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`)
     if (settings.trustedPublicKeys?.length)
-      lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`)
+      lines.push(
+        `extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`
+      )
     // `extra-platforms` is itself a setting: its additive form is `extra-extra-platforms`.
     if (settings.extraPlatforms?.length)
       lines.push(`extra-extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`)
@@ -159,7 +170,8 @@ export function renderUserSettings(settings: NixSettings, owned: boolean): strin
   }
   if (settings.githubToken) {
     assertSingleLine('The GitHub token', settings.githubToken)
-    if (/\s/.test(settings.githubToken)) throw new Error('The GitHub token must not contain spaces.')
+    if (/\s/.test(settings.githubToken))
+      throw new Error('The GitHub token must not contain spaces.')
     lines.push(`access-tokens = github.com=${settings.githubToken}`)
   }
   return lines
@@ -190,7 +202,9 @@ export function defaultUserConfFiles(env: NodeJS.ProcessEnv = process.env): stri
  * priority, so the user's own files win over the action's for plain settings.
  */
 export function userConfFilesValue(ours: string, env: NodeJS.ProcessEnv = process.env): string {
-  const current = env.NIX_USER_CONF_FILES ? env.NIX_USER_CONF_FILES.split(':') : defaultUserConfFiles(env)
+  const current = env.NIX_USER_CONF_FILES
+    ? env.NIX_USER_CONF_FILES.split(':')
+    : defaultUserConfFiles(env)
   return [...current.filter((f) => f !== '' && f !== ours), ours].join(':')
 }
 
@@ -207,7 +221,11 @@ async function readIfExists(file: string): Promise<string> {
  * Write a block into a private (0600) file. The file is created with mode 0600 so that the
  * token is never readable by others, not even between create and chmod.
  */
-export async function writePrivateBlock(file: string, name: string, lines: readonly string[]): Promise<boolean> {
+export async function writePrivateBlock(
+  file: string,
+  name: string,
+  lines: readonly string[]
+): Promise<boolean> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const before = await readIfExists(file)
   const after = replaceMarkedBlock(before, name, lines)
@@ -258,7 +276,11 @@ async function canWrite(file: string): Promise<boolean> {
  * action runs as `runner`, so the file is then staged in RUNNER_TEMP and put in place with
  * `sudo -n install` (passwordless sudo, as hosted runners have).
  */
-async function writeSystemBlock(file: string, name: string, lines: readonly string[]): Promise<boolean> {
+async function writeSystemBlock(
+  file: string,
+  name: string,
+  lines: readonly string[]
+): Promise<boolean> {
   const before = await readIfExists(file)
   const after = replaceMarkedBlock(before, name, lines)
   if (before === after) return false
@@ -267,12 +289,21 @@ async function writeSystemBlock(file: string, name: string, lines: readonly stri
     await chmod(file, 0o644)
     return true
   }
-  const staging = path.join(process.env.RUNNER_TEMP || os.tmpdir(), `static-cross-nix.conf.${process.pid}`)
+  const staging = path.join(
+    process.env.RUNNER_TEMP || os.tmpdir(),
+    `static-cross-nix.conf.${process.pid}`
+  )
   await writeFile(staging, after, { encoding: 'utf8', mode: 0o644 })
   try {
     const mk = await runCommand('sudo', ['-n', 'mkdir', '-p', path.dirname(file)])
-    const put = mk.exitCode === 0 ? await runCommand('sudo', ['-n', 'install', '-m', '0644', staging, file]) : mk
-    if (put.exitCode !== 0) throw new Error(`Could not write ${file} (not writable, and sudo -n failed): ${put.stderr.trim()}`)
+    const put =
+      mk.exitCode === 0
+        ? await runCommand('sudo', ['-n', 'install', '-m', '0644', staging, file])
+        : mk
+    if (put.exitCode !== 0)
+      throw new Error(
+        `Could not write ${file} (not writable, and sudo -n failed): ${put.stderr.trim()}`
+      )
   } finally {
     await rm(staging, { force: true })
   }
@@ -281,8 +312,12 @@ async function writeSystemBlock(file: string, name: string, lines: readonly stri
 
 async function restartDaemon(): Promise<void> {
   const args = ['systemctl', 'restart', 'nix-daemon.service']
-  const result = process.getuid?.() === 0 ? await runCommand(args[0]!, args.slice(1)) : await runCommand('sudo', ['-n', ...args])
-  if (result.exitCode !== 0) core.warning(`Could not restart nix-daemon after changing nix.conf: ${result.stderr.trim()}`)
+  const result =
+    process.getuid?.() === 0
+      ? await runCommand(args[0]!, args.slice(1))
+      : await runCommand('sudo', ['-n', ...args])
+  if (result.exitCode !== 0)
+    core.warning(`Could not restart nix-daemon after changing nix.conf: ${result.stderr.trim()}`)
 }
 
 /**
@@ -301,10 +336,16 @@ export async function configureNix(options: ConfigureNixOptions): Promise<Config
     core.info(`${systemConfChanged ? 'Wrote' : 'Kept'} the action's settings in ${systemConfFile}`)
     if (systemConfChanged && options.daemon) await restartDaemon()
   } else {
-    core.info('Nix was already installed: its configuration is kept; the action only adds extra-* settings.')
+    core.info(
+      'Nix was already installed: its configuration is kept; the action only adds extra-* settings.'
+    )
   }
 
-  await writePrivateBlock(options.userConfFile, 'settings', renderUserSettings(options, options.owned))
+  await writePrivateBlock(
+    options.userConfFile,
+    'settings',
+    renderUserSettings(options, options.owned)
+  )
   const userConfFiles = userConfFilesValue(options.userConfFile)
   core.exportVariable('NIX_USER_CONF_FILES', userConfFiles)
   return { systemConfFile, systemConfChanged, userConfFile: options.userConfFile, userConfFiles }

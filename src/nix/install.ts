@@ -12,7 +12,12 @@ import { constants as fsConstants, existsSync } from 'node:fs'
 import { access, readdir, rm, stat } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { type InstallerSource, type InstallerSystem, installerSystemFor, resolveInstallerSource } from './installer-pins.js'
+import {
+  type InstallerSource,
+  type InstallerSystem,
+  installerSystemFor,
+  resolveInstallerSource
+} from './installer-pins.js'
 import { sha256File } from '../publish/checksums.js'
 import { runCommand } from './run.js'
 
@@ -66,13 +71,17 @@ async function isExecutable(file: string): Promise<boolean> {
 }
 
 /** The first directory among `dirs` whose `nix --version` answers, with that version. */
-async function firstWorkingNix(dirs: readonly string[]): Promise<{ binDir: string; version: string } | undefined> {
+async function firstWorkingNix(
+  dirs: readonly string[]
+): Promise<{ binDir: string; version: string } | undefined> {
   for (const dir of dirs) {
     if (!dir || !(await isExecutable(path.join(dir, 'nix')))) continue
     const result = await runCommand(path.join(dir, 'nix'), ['--version'], { echo: false })
     const version = result.exitCode === 0 ? parseNixVersion(result.stdout) : undefined
     if (version) return { binDir: dir, version }
-    core.info(`Ignoring ${path.join(dir, 'nix')}: \`nix --version\` did not answer (${result.stderr.trim()})`)
+    core.info(
+      `Ignoring ${path.join(dir, 'nix')}: \`nix --version\` did not answer (${result.stderr.trim()})`
+    )
   }
   return undefined
 }
@@ -96,7 +105,9 @@ export function systemdRuns(): boolean {
  * semver-shaped because the tool cache only finds explicit versions by semver.
  */
 export function toolCacheVersion(source: InstallerSource): string {
-  const [major = '0', minor = '0', patch = '0'] = (/^(\d+)\.(\d+)(?:\.(\d+))?/.exec(source.version) ?? []).slice(1)
+  const [major = '0', minor = '0', patch = '0'] = (
+    /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(source.version) ?? []
+  ).slice(1)
   return `${major}.${minor}.${patch}-sha256-${source.sha256.slice(0, 16)}`
 }
 
@@ -109,8 +120,13 @@ function toolArch(system: InstallerSystem): string {
 async function findInstallScriptDir(extracted: string): Promise<string> {
   if (existsSync(path.join(extracted, 'install'))) return extracted
   const entries = await readdir(extracted, { withFileTypes: true })
-  const dirs = entries.filter((e) => e.isDirectory() && existsSync(path.join(extracted, e.name, 'install')))
-  if (dirs.length !== 1) throw new Error(`The Nix installer tarball has no single nix-<version>-<system>/install (found ${entries.map((e) => e.name).join(', ')})`)
+  const dirs = entries.filter(
+    (e) => e.isDirectory() && existsSync(path.join(extracted, e.name, 'install'))
+  )
+  if (dirs.length !== 1)
+    throw new Error(
+      `The Nix installer tarball has no single nix-<version>-<system>/install (found ${entries.map((e) => e.name).join(', ')})`
+    )
   return path.join(extracted, dirs[0]!.name)
 }
 
@@ -118,7 +134,10 @@ async function findInstallScriptDir(extracted: string): Promise<string> {
  * The unpacked installer from the tool cache, downloading and verifying it first when the
  * cache does not have it. The hash is checked on the downloaded bytes before extraction.
  */
-export async function obtainInstaller(source: InstallerSource, system: InstallerSystem): Promise<{ dir: string; downloaded: boolean }> {
+export async function obtainInstaller(
+  source: InstallerSource,
+  system: InstallerSystem
+): Promise<{ dir: string; downloaded: boolean }> {
   const version = toolCacheVersion(source)
   const arch = toolArch(system)
   const cached = tc.find(TOOL_NAME, version, arch)
@@ -131,7 +150,9 @@ export async function obtainInstaller(source: InstallerSource, system: Installer
   try {
     tarball = await tc.downloadTool(source.url)
   } catch (error) {
-    throw new Error(`Could not download the Nix installer ${source.version} from ${source.url}: ${(error as Error).message}`)
+    throw new Error(
+      `Could not download the Nix installer ${source.version} from ${source.url}: ${(error as Error).message}`
+    )
   }
   try {
     const actual = await sha256File(tarball)
@@ -140,7 +161,11 @@ export async function obtainInstaller(source: InstallerSource, system: Installer
         `The Nix installer from ${source.url} has sha256 ${actual}, expected ${source.sha256}; refusing to run it.`
       )
     }
-    const flags = /\.tar\.xz$|\.txz$/.test(source.url) ? 'xJ' : /\.tar\.gz$|\.tgz$/.test(source.url) ? 'xz' : 'x'
+    const flags = /\.tar\.xz$|\.txz$/.test(source.url)
+      ? 'xJ'
+      : /\.tar\.gz$|\.tgz$/.test(source.url)
+        ? 'xz'
+        : 'x'
     const extracted = await tc.extractTar(tarball, undefined, flags)
     try {
       const scriptDir = await findInstallScriptDir(extracted)
@@ -165,7 +190,11 @@ export async function installNix(options: InstallNixOptions = {}): Promise<NixIn
     core.info(`Using the Nix ${existing.version} already installed in ${existing.binDir}`)
     core.addPath(existing.binDir)
     // A daemon socket means a multi-user install; the action then talks to that daemon.
-    return { ...existing, source: 'existing', daemon: existsSync('/nix/var/nix/daemon-socket/socket') }
+    return {
+      ...existing,
+      source: 'existing',
+      daemon: existsSync('/nix/var/nix/daemon-socket/socket')
+    }
   }
 
   const system = options.system ?? installerSystemFor()
@@ -174,18 +203,27 @@ export async function installNix(options: InstallNixOptions = {}): Promise<NixIn
   const { dir, downloaded } = await obtainInstaller(source, system)
 
   const args = [path.join(dir, 'install'), daemon ? '--daemon' : '--no-daemon', '--no-channel-add']
-  await core.group(`Installing Nix ${source.version} (${daemon ? 'multi-user, daemon' : 'single-user'})`, async () => {
-    const result = await runCommand('sh', args, {
-      env: { NIX_INSTALLER_NO_CHANNEL_ADD: '1', ...(options.installerEnv ?? {}) },
-      input: ''
-    })
-    if (result.exitCode !== 0) throw new Error(`The Nix installer failed (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`)
-  })
+  await core.group(
+    `Installing Nix ${source.version} (${daemon ? 'multi-user, daemon' : 'single-user'})`,
+    async () => {
+      const result = await runCommand('sh', args, {
+        env: { NIX_INSTALLER_NO_CHANNEL_ADD: '1', ...(options.installerEnv ?? {}) },
+        input: ''
+      })
+      if (result.exitCode !== 0)
+        throw new Error(
+          `The Nix installer failed (exit code ${result.exitCode}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`
+        )
+    }
+  )
 
   // The daemon install links the default profile; the single-user one ~/.nix-profile.
   const ordered = daemon ? profileBinDirs : [...profileBinDirs].reverse()
   const installed = await firstWorkingNix(ordered)
-  if (!installed) throw new Error(`The Nix installer finished, but no working nix is in ${profileBinDirs.join(' or ')}.`)
+  if (!installed)
+    throw new Error(
+      `The Nix installer finished, but no working nix is in ${profileBinDirs.join(' or ')}.`
+    )
   core.addPath(installed.binDir)
   core.info(`Installed Nix ${installed.version} in ${installed.binDir}`)
   return { ...installed, source: 'installed', daemon, downloaded, installerVersion: source.version }

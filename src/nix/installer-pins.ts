@@ -21,7 +21,9 @@ export interface InstallerSource {
 
 export const DEFAULT_NIX_VERSION = '2.34.8'
 
-const PINS: Readonly<Record<string, Readonly<Partial<Record<InstallerSystem, Omit<InstallerSource, 'version'>>>>>> = {
+const PINS: Readonly<
+  Record<string, Readonly<Partial<Record<InstallerSystem, Omit<InstallerSource, 'version'>>>>>
+> = {
   '2.34.8': {
     'x86_64-linux': {
       url: 'https://releases.nixos.org/nix/nix-2.34.8/nix-2.34.8-x86_64-linux.tar.xz',
@@ -72,7 +74,8 @@ export function resolveInstallerSource(
         `(got ${['version', 'URL', 'sha256'].filter((_, i) => given[i] !== '').join(', ')} only).`
     )
   }
-  if (!VERSION.test(version)) throw new Error(`Nix installer version ${JSON.stringify(version)} is not a version number.`)
+  if (!VERSION.test(version))
+    throw new Error(`Nix installer version ${JSON.stringify(version)} is not a version number.`)
   if (!/^https?:\/\//.test(url)) throw new Error(`Nix installer URL must be http(s): ${url}`)
   const hash = sha256.toLowerCase()
   if (!SHA256_HEX.test(hash)) throw new Error('Nix installer sha256 must be 64 hexadecimal digits.')
@@ -83,5 +86,7 @@ export function resolveInstallerSource(
 export function installerSystemFor(arch: string = process.arch): InstallerSystem {
   if (arch === 'x64') return 'x86_64-linux'
   if (arch === 'arm64') return 'aarch64-linux'
-  throw new Error(`No Nix installer for the ${arch} architecture; use an x86_64 or arm64 Linux runner.`)
+  throw new Error(
+    `No Nix installer for the ${arch} architecture; use an x86_64 or arm64 Linux runner.`
+  )
 }

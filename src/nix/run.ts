@@ -22,7 +22,10 @@ export interface NixRunResult {
 /** Flags every nix invocation of the action needs; harmless on Nix versions that have them on. */
 export const NIX_FEATURE_FLAGS = ['--extra-experimental-features', 'nix-command flakes'] as const
 
-export async function runNix(args: readonly string[], options: NixRunOptions = {}): Promise<NixRunResult> {
+export async function runNix(
+  args: readonly string[],
+  options: NixRunOptions = {}
+): Promise<NixRunResult> {
   return runCommand('nix', [...NIX_FEATURE_FLAGS, ...args], options)
 }
 

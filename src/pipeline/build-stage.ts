@@ -58,7 +58,12 @@ export async function buildTargets(
         try {
           outcome = await build(target)
         } catch (error) {
-          outcome = { ok: false, outPaths: [], log: '', error: error instanceof Error ? error.message : String(error) }
+          outcome = {
+            ok: false,
+            outPaths: [],
+            log: '',
+            error: error instanceof Error ? error.message : String(error)
+          }
         }
         const outPath = outcome.outPaths[0] ?? null
         const ok = outcome.ok && outPath !== null
@@ -66,7 +71,9 @@ export async function buildTargets(
           target: target.target,
           ok,
           outPath,
-          error: ok ? null : withLogTail(outcome.error ?? 'the build produced no output path', outcome.log),
+          error: ok
+            ? null
+            : withLogTail(outcome.error ?? 'the build produced no output path', outcome.log),
           log: outcome.log,
           durationMs: Date.now() - started
         }

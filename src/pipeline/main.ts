@@ -35,7 +35,9 @@ async function buildPlannedTarget(target: PlannedTarget): Promise<BuildOutcome> 
     ok: outcome.ok,
     outPaths: outcome.outPaths,
     log: `$ nix ${target.nixArgs.join(' ')}\n${outcome.log}`,
-    error: outcome.ok ? undefined : `nix build of ${target.installable} failed (exit ${outcome.exitCode})`
+    error: outcome.ok
+      ? undefined
+      : `nix build of ${target.installable} failed (exit ${outcome.exitCode})`
   }
 }
 
@@ -65,7 +67,13 @@ function setPlanOutputs(plan: BuildPlan): void {
 async function dryRun(inputs: Inputs, plan: BuildPlan): Promise<void> {
   core.setOutput(
     Output.Results,
-    JSON.stringify(plan.targets.map((t) => ({ target: t.target, status: 'planned', artifact: { name: t.artifactName } })))
+    JSON.stringify(
+      plan.targets.map((t) => ({
+        target: t.target,
+        status: 'planned',
+        artifact: { name: t.artifactName }
+      }))
+    )
   )
   core.setOutput(Output.CacheHit, '')
   core.setOutput(Output.FailedTargets, '')
@@ -76,7 +84,11 @@ async function dryRun(inputs: Inputs, plan: BuildPlan): Promise<void> {
   }
 }
 
-async function buildVerifyPublish(inputs: Inputs, plan: BuildPlan, workspace: string): Promise<PublishOutcome> {
+async function buildVerifyPublish(
+  inputs: Inputs,
+  plan: BuildPlan,
+  workspace: string
+): Promise<PublishOutcome> {
   const projectDir = resolve(workspace, plan.projectDir)
   const builds = await buildTargets(plan.targets, buildPlannedTarget, inputs.maxParallel)
   const built = builds.map((build) => initialResult(plan, build))
@@ -85,7 +97,11 @@ async function buildVerifyPublish(inputs: Inputs, plan: BuildPlan, workspace: st
     smoke:
       inputs.smokeArgs.length === 0
         ? null
-        : { args: inputs.smokeArgs, expect: inputs.smokeExpect, timeoutSec: inputs.smokeTimeoutSec },
+        : {
+            args: inputs.smokeArgs,
+            expect: inputs.smokeExpect,
+            timeoutSec: inputs.smokeTimeoutSec
+          },
     maxParallel: inputs.maxParallel
   })
   const packaged = await core.group('Packaging', () =>
@@ -124,7 +140,13 @@ export async function runMain(): Promise<void> {
 
     const { results, checksumsError } = await buildVerifyPublish(inputs, plan, workspace)
     core.setOutput(Output.Results, JSON.stringify(results))
-    core.setOutput(Output.FailedTargets, results.filter((r) => r.status === 'failed').map((r) => r.target).join(','))
+    core.setOutput(
+      Output.FailedTargets,
+      results
+        .filter((r) => r.status === 'failed')
+        .map((r) => r.target)
+        .join(',')
+    )
     annotateFailures(results)
     if (inputs.summary) {
       try {

@@ -34,7 +34,10 @@ export async function packageTargets(
   options: { format: ArchiveFormat; outDir: string; projectDir: string; checksumsFile: string }
 ): Promise<{ results: TargetResult[]; checksumsFile: string | null }> {
   await mkdir(options.outDir, { recursive: true })
-  const mtime = resolveArchiveMtime({ env: process.env, commitTime: await commitTime(options.projectDir) })
+  const mtime = resolveArchiveMtime({
+    env: process.env,
+    commitTime: await commitTime(options.projectDir)
+  })
   const extension = ARCHIVE_EXTENSIONS[options.format]
   const packaged: TargetResult[] = []
   for (const result of results) {
@@ -68,7 +71,9 @@ export async function packageTargets(
   }
   const archives = packaged.flatMap((r) => (r.archive ? [r.archive.path] : []))
   if (archives.length === 0) return { results: packaged, checksumsFile: null }
-  const sums = await writeSha256Sums(archives, { outPath: join(options.outDir, options.checksumsFile) })
+  const sums = await writeSha256Sums(archives, {
+    outPath: join(options.outDir, options.checksumsFile)
+  })
   core.info(`wrote ${sums.path} for ${archives.length} archive(s) (mtime ${mtime})`)
   return { results: packaged, checksumsFile: sums.path }
 }

@@ -86,9 +86,11 @@ export async function runPost(): Promise<void> {
 async function forgetGithubToken(): Promise<void> {
   try {
     if (await removeAccessTokens(userConfFilePath(runnerTemp()))) {
-      core.info('removed the GitHub token from the action\'s nix.conf')
+      core.info("removed the GitHub token from the action's nix.conf")
     }
   } catch (error) {
-    core.warning(`could not remove the GitHub token from the action's nix.conf: ${(error as Error).message}`)
+    core.warning(
+      `could not remove the GitHub token from the action's nix.conf: ${(error as Error).message}`
+    )
   }
 }

@@ -19,7 +19,12 @@ export interface PublishOutcome {
 export async function publishTargets(
   results: readonly TargetResult[],
   plan: BuildPlan,
-  options: { upload: boolean; retentionDays: number; artifactNameTemplate: string; checksumsFile: string | null }
+  options: {
+    upload: boolean
+    retentionDays: number
+    artifactNameTemplate: string
+    checksumsFile: string | null
+  }
 ): Promise<PublishOutcome> {
   const ready = results.filter((r) => r.status === 'ok' && r.archive !== null)
   if (!options.upload || ready.length === 0) {
@@ -34,7 +39,12 @@ export async function publishTargets(
   }))
   if (options.checksumsFile) {
     const sums = options.checksumsFile
-    requests.push({ target: '', name: plan.checksumsArtifact, file: sums, sha256: await sha256File(sums) })
+    requests.push({
+      target: '',
+      name: plan.checksumsArtifact,
+      file: sums,
+      sha256: await sha256File(sums)
+    })
   }
   const uploaded = await core.group(`Uploading ${requests.length} artifact(s)`, () =>
     uploadArtifacts(requests, {
@@ -44,13 +54,20 @@ export async function publishTargets(
   )
   const sumsUpload = uploaded.find((u) => u.target === '')
   const checksumsError = sumsUpload && !sumsUpload.ok ? sumsUpload.error : null
-  if (checksumsError) core.error(checksumsError, { title: `static-cross: ${SHA256SUMS} upload failed` })
+  if (checksumsError)
+    core.error(checksumsError, { title: `static-cross: ${SHA256SUMS} upload failed` })
   const published = results.map((result) => {
     const upload = uploaded.find((u) => u.target === result.target)
     if (!upload) return result
-    const withTime = { ...result, durationsMs: { ...result.durationsMs, upload: upload.durationMs } }
+    const withTime = {
+      ...result,
+      durationsMs: { ...result.durationsMs, upload: upload.durationMs }
+    }
     if (!upload.ok) return failTarget(withTime, 'upload', upload.error ?? 'upload failed')
-    return { ...withTime, artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest } }
+    return {
+      ...withTime,
+      artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest }
+    }
   })
   return { results: published, checksumsError }
 }

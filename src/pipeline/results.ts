@@ -50,7 +50,9 @@ export interface TargetResult {
 }
 
 export function failTarget(result: TargetResult, stage: Stage, error: string): TargetResult {
-  return result.status === 'failed' ? result : { ...result, status: 'failed', failedStage: stage, error }
+  return result.status === 'failed'
+    ? result
+    : { ...result, status: 'failed', failedStage: stage, error }
 }
 
 /** Whether the step fails, given fail-on; returns the failure message or null. */

@@ -5,11 +5,20 @@
  */
 import * as core from '@actions/core'
 import { cacheKey, hashLockFiles } from '../cache/key.js'
-import { defaultBinaryCacheDir, restoreBinaryCache, type RestoreBinaryCacheResult } from '../cache/restore.js'
+import {
+  defaultBinaryCacheDir,
+  restoreBinaryCache,
+  type RestoreBinaryCacheResult
+} from '../cache/restore.js'
 import type { Inputs } from '../inputs.js'
 import { registerQemu, type BinfmtRegistration } from '../nix/binfmt.js'
 import { configureNix, userConfFilePath } from '../nix/config.js'
-import { findUsableNix, installNix, standardProfileBinDirs, type NixInstallation } from '../nix/install.js'
+import {
+  findUsableNix,
+  installNix,
+  standardProfileBinDirs,
+  type NixInstallation
+} from '../nix/install.js'
 import { installerSystemFor, resolveInstallerSource } from '../nix/installer-pins.js'
 import { runnerTemp } from '../paths.js'
 import type { BuildPlan } from '../plan.js'
@@ -44,24 +53,35 @@ async function obtainNix(inputs: Inputs): Promise<NixInstallation> {
   }
   const existing = await findUsableNix(process.env.PATH ?? '', standardProfileBinDirs())
   if (!existing) {
-    throw new Error('Nix is not installed on this runner and install-nix is false: install Nix in an earlier step, or set install-nix: true')
+    throw new Error(
+      'Nix is not installed on this runner and install-nix is false: install Nix in an earlier step, or set install-nix: true'
+    )
   }
   core.addPath(existing.binDir)
   return { ...existing, source: 'existing', daemon: false }
 }
 
 function emulatedSpecs(plan: BuildPlan): TargetSpec[] {
-  return plan.targets.filter((t) => t.strategy === 'emulated').flatMap((t) => TARGETS.get(t.target) ?? [])
+  return plan.targets
+    .filter((t) => t.strategy === 'emulated')
+    .flatMap((t) => TARGETS.get(t.target) ?? [])
 }
 
-export async function setUp(inputs: Inputs, plan: BuildPlan, workspace: string): Promise<SetupResult> {
+export async function setUp(
+  inputs: Inputs,
+  plan: BuildPlan,
+  workspace: string
+): Promise<SetupResult> {
   const nix = await core.group('Nix', () => obtainNix(inputs))
-  core.info(`Nix ${nix.version} (${nix.source === 'installed' ? 'installed by static-cross' : 'already on the runner'}) in ${nix.binDir}`)
+  core.info(
+    `Nix ${nix.version} (${nix.source === 'installed' ? 'installed by static-cross' : 'already on the runner'}) in ${nix.binDir}`
+  )
 
   const emulated = emulatedSpecs(plan)
   if (emulated.length > 0) {
-    const registration: BinfmtRegistration = await core.group('Registering qemu with binfmt_misc', () =>
-      registerQemu(emulated, { sudo: needsSudo() })
+    const registration: BinfmtRegistration = await core.group(
+      'Registering qemu with binfmt_misc',
+      () => registerQemu(emulated, { sudo: needsSudo() })
     )
     core.saveState(State.Binfmt, JSON.stringify(registration))
   }

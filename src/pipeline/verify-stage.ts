@@ -20,11 +20,16 @@ export interface VerifySettings {
 }
 
 /** The executables of a build output: the output itself when it is a file, else its bin/. */
-export async function findExecutables(outPath: string, wanted: readonly string[]): Promise<string[]> {
+export async function findExecutables(
+  outPath: string,
+  wanted: readonly string[]
+): Promise<string[]> {
   const info = await stat(outPath)
   if (info.isFile()) {
     if (wanted.length > 0 && !wanted.includes(basename(outPath))) {
-      throw new Error(`the build output is a single file ${basename(outPath)}, not ${wanted.join(', ')}`)
+      throw new Error(
+        `the build output is a single file ${basename(outPath)}, not ${wanted.join(', ')}`
+      )
     }
     return [outPath]
   }
@@ -33,7 +38,9 @@ export async function findExecutables(outPath: string, wanted: readonly string[]
   try {
     names = (await readdir(bin)).sort()
   } catch {
-    throw new Error(`the build output ${outPath} has no bin/ directory: is the installable an executable package?`)
+    throw new Error(
+      `the build output ${outPath} has no bin/ directory: is the installable an executable package?`
+    )
   }
   if (wanted.length === 0) {
     if (names.length === 0) throw new Error(`${bin} is empty`)
@@ -41,12 +48,18 @@ export async function findExecutables(outPath: string, wanted: readonly string[]
   }
   const missing = wanted.filter((name) => !names.includes(name))
   if (missing.length > 0) {
-    throw new Error(`${bin} has no ${missing.join(', ')} (it has: ${names.join(', ') || 'nothing'}); check the executables input`)
+    throw new Error(
+      `${bin} has no ${missing.join(', ')} (it has: ${names.join(', ') || 'nothing'}); check the executables input`
+    )
   }
   return wanted.map((name) => join(bin, name))
 }
 
-async function verifyOne(path: string, result: TargetResult, settings: VerifySettings): Promise<ExecutableResult> {
+async function verifyOne(
+  path: string,
+  result: TargetResult,
+  settings: VerifySettings
+): Promise<ExecutableResult> {
   const target = TARGETS.get(result.target)
   if (!target) throw new Error(`unknown target ${result.target}`)
   const verdict = await verifyExecutable({ path, target, smoke: settings.smoke })
@@ -78,7 +91,10 @@ async function verifyOne(path: string, result: TargetResult, settings: VerifySet
   }
 }
 
-export async function verifyTargets(results: readonly TargetResult[], settings: VerifySettings): Promise<TargetResult[]> {
+export async function verifyTargets(
+  results: readonly TargetResult[],
+  settings: VerifySettings
+): Promise<TargetResult[]> {
   const limit = pLimit(settings.maxParallel)
   return Promise.all(
     results.map((result) =>
@@ -96,7 +112,10 @@ export async function verifyTargets(results: readonly TargetResult[], settings: 
         } catch (error) {
           verified = failTarget(result, 'verify', (error as Error).message)
         }
-        verified = { ...verified, durationsMs: { ...verified.durationsMs, verify: Date.now() - started } }
+        verified = {
+          ...verified,
+          durationsMs: { ...verified.durationsMs, verify: Date.now() - started }
+        }
         printVerifyLog(verified)
         return verified
       })
@@ -106,18 +125,27 @@ export async function verifyTargets(results: readonly TargetResult[], settings: 
 
 function printVerifyLog(result: TargetResult): void {
   const verdict = result.status === 'ok' ? 'ok' : 'FAILED'
-  core.startGroup(`verify ${result.target}: ${verdict} in ${(result.durationsMs.verify / 1000).toFixed(1)} s`)
+  core.startGroup(
+    `verify ${result.target}: ${verdict} in ${(result.durationsMs.verify / 1000).toFixed(1)} s`
+  )
   try {
     for (const exe of result.executables) {
-      const elf = exe.elf ? `${exe.elf.machineName}, ELF${exe.elf.class}, ${exe.elf.endian}-endian, ${exe.elf.type}` : 'not ELF'
-      core.info(`${exe.name}: ${elf}, ${exe.static ? 'static' : 'NOT static'}, ${exe.size} bytes, sha256 ${exe.sha256}`)
+      const elf = exe.elf
+        ? `${exe.elf.machineName}, ELF${exe.elf.class}, ${exe.elf.endian}-endian, ${exe.elf.type}`
+        : 'not ELF'
+      core.info(
+        `${exe.name}: ${elf}, ${exe.static ? 'static' : 'NOT static'}, ${exe.size} bytes, sha256 ${exe.sha256}`
+      )
       for (const problem of exe.problems) core.info(`  problem: ${problem}`)
       if (exe.smoke) {
-        core.info(`  smoke: ${exe.smoke.ok ? 'ok' : 'failed'} (${exe.smoke.command.join(' ')}, ${exe.smoke.durationMs} ms):`)
+        core.info(
+          `  smoke: ${exe.smoke.ok ? 'ok' : 'failed'} (${exe.smoke.command.join(' ')}, ${exe.smoke.durationMs} ms):`
+        )
         printUntrusted(exe.smoke.output.trimEnd())
       }
     }
-    if (result.status === 'failed' && result.failedStage === 'verify') core.info(`error: ${result.error}`)
+    if (result.status === 'failed' && result.failedStage === 'verify')
+      core.info(`error: ${result.error}`)
   } finally {
     core.endGroup()
   }

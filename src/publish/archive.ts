@@ -261,7 +261,11 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
   return { path: finalPath, fileName, format, bytes: size, entries: entries.map((e) => e.name) }
 }
 
-export async function compressWithXz(source: Readable, outPath: string, level: number): Promise<void> {
+export async function compressWithXz(
+  source: Readable,
+  outPath: string,
+  level: number
+): Promise<void> {
   // -T1: single-threaded, so the output does not depend on the number of cores.
   const xz = spawn('xz', ['-z', '-c', '-T1', `-${level}`, '--check=crc64'], {
     stdio: ['pipe', 'pipe', 'pipe']
@@ -289,7 +293,8 @@ export async function compressWithXz(source: Readable, outPath: string, level: n
   // SIGPIPE, which says nothing. Otherwise xz's own complaint explains more than the EPIPE its
   // early exit causes on our side.
   const output = results[2]
-  if (output.status === 'rejected') throw new Error(`writing ${outPath} failed: ${(output.reason as Error).message}`)
+  if (output.status === 'rejected')
+    throw new Error(`writing ${outPath} failed: ${(output.reason as Error).message}`)
   const failure = results.find((r) => r.status === 'rejected')
   if (failure) throw (failure as PromiseRejectedResult).reason
 }

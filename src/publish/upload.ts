@@ -48,7 +48,9 @@ async function namesInRun(client: ArtifactClient): Promise<Set<string>> {
     return new Set(artifacts.map((artifact) => artifact.name))
   } catch (error) {
     // The upload itself still refuses a duplicate (409); the list only makes the message clearer.
-    core.warning(`could not list this run's artifacts before uploading: ${(error as Error).message}`)
+    core.warning(
+      `could not list this run's artifacts before uploading: ${(error as Error).message}`
+    )
     return new Set()
   }
 }
@@ -82,19 +84,28 @@ export async function uploadArtifacts(
       continue
     }
     if (basename(request.file) !== request.name) {
-      results.push(failed(`internal: ${request.file} must be named ${request.name} to be uploaded unzipped`))
+      results.push(
+        failed(`internal: ${request.file} must be named ${request.name} to be uploaded unzipped`)
+      )
       continue
     }
     try {
-      const response = await client.uploadArtifact(request.name, [request.file], dirname(request.file), {
-        skipArchive: true,
-        retentionDays: options.retentionDays === 0 ? undefined : options.retentionDays
-      })
+      const response = await client.uploadArtifact(
+        request.name,
+        [request.file],
+        dirname(request.file),
+        {
+          skipArchive: true,
+          retentionDays: options.retentionDays === 0 ? undefined : options.retentionDays
+        }
+      )
       const id = response.id ?? null
       const digest = response.digest ?? null
       if (digest !== request.sha256) {
         results.push(
-          failed(`artifact ${request.name} was uploaded with digest ${digest ?? 'none'}, but the file's sha256 is ${request.sha256}`)
+          failed(
+            `artifact ${request.name} was uploaded with digest ${digest ?? 'none'}, but the file's sha256 is ${request.sha256}`
+          )
         )
         continue
       }

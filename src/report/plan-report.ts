@@ -5,16 +5,21 @@ import type { BuildPlan } from '../plan.js'
 export function logPlan(plan: BuildPlan): void {
   core.startGroup(`Build plan: ${plan.targets.length} target(s) of ${plan.name} ${plan.version}`)
   try {
-    core.info(`mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`)
+    core.info(
+      `mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`
+    )
     for (const target of plan.targets) {
       core.info(`${target.target} [${target.strategy}]`)
       core.info(`  build:     ${target.installable}`)
       core.info(`  command:   nix ${target.nixArgs.join(' ')}`)
       core.info(`  TH:        ${target.thPath} - ${target.thDescription}`)
-      core.info(`  verify:    ${target.qemu ? `smoke run under ${target.qemu}` : 'smoke run natively'}`)
+      core.info(
+        `  verify:    ${target.qemu ? `smoke run under ${target.qemu}` : 'smoke run natively'}`
+      )
       core.info(`  artifact:  ${target.artifactName}${plan.upload ? '' : ' (not uploaded)'}`)
     }
-    if (plan.extraPlatforms.length > 0) core.info(`extra-platforms: ${plan.extraPlatforms.join(' ')}`)
+    if (plan.extraPlatforms.length > 0)
+      core.info(`extra-platforms: ${plan.extraPlatforms.join(' ')}`)
   } finally {
     core.endGroup()
   }

@@ -404,6 +404,8 @@ describe('compressWithXz', () => {
     const { Readable } = await import('node:stream')
     const data = Readable.from([Buffer.alloc(4 * 1024 * 1024, 7)])
     // Writing to /dev/full fails with ENOSPC, as a full RUNNER_TEMP does.
-    await expect(compressWithXz(data, '/dev/full', 0)).rejects.toThrow(/writing \/dev\/full failed: ENOSPC/)
+    await expect(compressWithXz(data, '/dev/full', 0)).rejects.toThrow(
+      /writing \/dev\/full failed: ENOSPC/
+    )
   })
 })
