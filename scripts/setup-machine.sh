@@ -13,6 +13,8 @@ packages=(
   ghc xz-utils zstd unzip git ca-certificates
   libghc-aeson-dev
 )
+# npm ci brings Node 24 (the runtime action.yml declares) as a package; npm itself needs a Node.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -96,6 +96,14 @@ describe('four targets through the whole action', () => {
       'hello-1.0.0-linux-static-x86-64.tar.xz'
     ])
     expect(first.main.outputs['failed-targets']).toBe('')
+    // retention-days left at 0: the repository's default, so no expiry is asked for.
+    expect(services.listArtifacts(first.run).map((a) => a.expiresAt)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined
+    ])
     expect(first.main.summary).toContain('<th>ELF machine</th>')
   })
 
@@ -132,6 +140,16 @@ describe('four targets through the whole action', () => {
     }
   }, 600000)
 })
+
+test('retention-days reaches the artifact service as the expiry of every artifact', async () => {
+  const run = await buildExample({ targets: 'x86_64-linux, aarch64-linux', 'retention-days': '7' })
+  expect(run.main.conclusion).toBe('success')
+  const expiries = services
+    .listArtifacts(run.run)
+    .map((a) => Date.parse(a.expiresAt ?? '') - Date.now())
+  expect(expiries).toHaveLength(3)
+  for (const ms of expiries) expect(Math.round(ms / 86_400_000)).toBe(7)
+}, 600000)
 
 describe('failures stay with their own target', () => {
   let run: ActionRunResult
