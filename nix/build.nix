@@ -100,10 +100,23 @@ let
       }
     else
       throw "static-cross: unknown mode '${mode}' (expression, package)";
+  # Say in the build log how Template Haskell runs for this target: through nixpkgs' own
+  # iserv-proxy, through this library's qemu iserv overlay, or natively.
+  th = builtins.tryEval (lib.thStrategy {
+    inherit pkgs target;
+    ghc = orNull ghc;
+  });
+  thMessage =
+    if strategy != "cross" then
+      "static-cross: ${target} builds natively under qemu binfmt; Template Haskell runs inside the emulated GHC"
+    else if th.success then
+      "static-cross: Template Haskell for ${target}: ${th.value.path} (${th.value.reason})"
+    else
+      "static-cross: Template Haskell path for ${target} not known before the build";
 in
 # An attribute, not the bare value: `nix build --file` calls the file's function with the
 # `--argstr` values only on the way to an attribute (Nix 2.8's findAlongAttrPath), so the
 # installable is `static`.
 {
-  static = selected;
+  static = builtins.trace thMessage selected;
 }

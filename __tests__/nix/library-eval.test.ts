@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path'
 import { TARGETS, findTarget } from '../../src/targets.js'
+import { spawnSync } from 'node:child_process'
 import { nixBuildInvocation, shippedLibraryDir } from '../../src/nix/installable.js'
 import { LIB, STUBS, nixEnv, privateNixConf, run } from './helpers.js'
 
@@ -188,6 +189,15 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
     ) as string
     // The hostile-looking name arrives as data, not as Nix code.
     expect(viaCli).toMatch(/^stub:pkgsCross\.s390x\.pkgsStatic:.*:a"b\$\{x\}:/)
+    // The build log says how Template Haskell runs for the target.
+    const traced = spawnSync('nix', ['--offline', ...evalArgv(expression.argv)], {
+      env,
+      cwd: expression.cwd,
+      encoding: 'utf8'
+    })
+    expect(traced.stderr).toMatch(
+      /trace: static-cross: Template Haskell for s390x-linux: [a-z-]+ \(.+\)/
+    )
 
     const pkg = nixBuildInvocation({
       mode: {
