@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   runAction,
@@ -75,6 +75,8 @@ function salt(workspace: string, target: string, value: string): void {
 test('cold, warm and partly changed runs: build, substitute everything, rebuild only the change', async () => {
   const nonce = randomUUID()
   const workspace1 = projectWorkspace(FIXTURE)
+  // The C source is the example's own; the fixture adds only the per-target salt.
+  copyFileSync(join(process.cwd(), 'examples', 'hello-c', 'hello.c'), join(workspace1, 'hello.c'))
   salt(workspace1, 'x86_64-linux', nonce)
   salt(workspace1, 'aarch64-linux', nonce)
   execFileSync('git', ['add', '-A'], { cwd: workspace1 })
