@@ -188,6 +188,25 @@ describe('reusing the Nix that is there', () => {
     })
     expect(result).toMatchObject({ source: 'existing', binDir: '/usr/bin' })
   })
+
+  test('a runner whose architecture has no pinned installer still reuses its own Nix', async () => {
+    const result = await installNix({
+      system: 'aarch64-linux',
+      searchPath: '/usr/bin',
+      profileBinDirs: []
+    })
+    expect(result).toMatchObject({ source: 'existing', binDir: '/usr/bin' })
+  })
+
+  test('with install false, a missing Nix is an error that says what to do, and nothing is fetched', async () => {
+    const before = requests
+    await expect(
+      installNix({ install: false, searchPath: '', profileBinDirs: ['/nonexistent/bin'] })
+    ).rejects.toThrow(
+      /install-nix is false: install Nix in an earlier step, or set install-nix: true/
+    )
+    expect(requests - before).toBe(0)
+  })
 })
 
 describe('installer pins and overrides', () => {

@@ -98837,13 +98837,19 @@ function renderSystemSettings(settings, trustedUsers) {
         // Lets the runner user pass substituters (the restored binary cache) to the daemon.
         `trusted-users = ${joinList('trusted users', trustedUsers)}`
     ];
+    lines.push(...substituterLines(settings));
+    if (settings.extraPlatforms?.length)
+        lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
+    lines.push(...userExtraLines(settings.extraConfig));
+    return lines;
+}
+/** The extra substituters and their keys, added to whatever the configuration already has. */
+function substituterLines(settings) {
+    const lines = [];
     if (settings.substituters?.length)
         lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`);
     if (settings.trustedPublicKeys?.length)
         lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`);
-    if (settings.extraPlatforms?.length)
-        lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
-    lines.push(...userExtraLines(settings.extraConfig));
     return lines;
 }
 /**
@@ -98854,10 +98860,7 @@ function renderUserSettings(settings, owned) {
     const lines = [];
     if (!owned) {
         lines.push('extra-experimental-features = nix-command flakes');
-        if (settings.substituters?.length)
-            lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`);
-        if (settings.trustedPublicKeys?.length)
-            lines.push(`extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`);
+        lines.push(...substituterLines(settings));
         // `extra-platforms` is itself a setting: its additive form is `extra-extra-platforms`.
         if (settings.extraPlatforms?.length)
             lines.push(`extra-extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`);
@@ -100389,7 +100392,7 @@ async function writeSha256Sums(files, options = {}) {
 
 
 /** Where the official installers put `nix`: multi-user default profile, then single-user. */
-function install_standardProfileBinDirs(home = process.env.HOME || os.homedir()) {
+function standardProfileBinDirs(home = process.env.HOME || os.homedir()) {
     return ['/nix/var/nix/profiles/default/bin', path.join(home, '.nix-profile', 'bin')];
 }
 /** `nix (Nix) 2.8.0`, `nix (Determinate Nix 3.6.2) 2.29.0` -> the Nix version (pure). */
@@ -100420,7 +100423,7 @@ async function firstWorkingNix(dirs) {
     return undefined;
 }
 /** A usable Nix on `searchPath` or in the profile dirs, if there is one. */
-async function install_findUsableNix(searchPath = process.env.PATH ?? '', profileBinDirs = install_standardProfileBinDirs()) {
+async function findUsableNix(searchPath = process.env.PATH ?? '', profileBinDirs = standardProfileBinDirs()) {
     return firstWorkingNix([...searchPath.split(path.delimiter), ...profileBinDirs]);
 }
 /** systemd's own test (sd_booted): the daemon install needs systemd as init. */
@@ -100498,8 +100501,8 @@ async function obtainInstaller(source, system) {
  * steps afterwards. Writes no configuration (see `configureNix`).
  */
 async function install_installNix(options = {}) {
-    const profileBinDirs = options.profileBinDirs ?? install_standardProfileBinDirs();
-    const existing = await install_findUsableNix(options.searchPath ?? process.env.PATH ?? '', profileBinDirs);
+    const profileBinDirs = options.profileBinDirs ?? standardProfileBinDirs();
+    const existing = await findUsableNix(options.searchPath ?? process.env.PATH ?? '', profileBinDirs);
     if (existing) {
         core.info(`Using the Nix ${existing.version} already installed in ${existing.binDir}`);
         core.addPath(existing.binDir);
@@ -100510,6 +100513,10 @@ async function install_installNix(options = {}) {
             daemon: existsSync('/nix/var/nix/daemon-socket/socket')
         };
     }
+    if (options.install === false) {
+        throw new Error('Nix is not installed on this runner and install-nix is false: install Nix in an earlier step, or set install-nix: true');
+    }
+    // Resolved only now: a runner that brings its own Nix needs no pin for its architecture.
     const system = options.system ?? installerSystemFor();
     const source = options.installer ?? resolveInstallerSource({}, system);
     const daemon = options.daemon ?? systemdRuns();
@@ -100571,22 +100578,9 @@ const version_ACTION_VERSION = package_namespaceObject.rE;
 
 
 
-
 /** Commands that change the machine need sudo when the runner user is not root. */
 function needsSudo() {
     return typeof process.getuid === 'function' && process.getuid() !== 0;
-}
-async function obtainNix(inputs) {
-    if (inputs.installNix) {
-        const installer = resolveInstallerSource(inputs.nixInstaller ?? {}, installerSystemFor());
-        return installNix({ installer });
-    }
-    const existing = await findUsableNix(process.env.PATH ?? '', standardProfileBinDirs());
-    if (!existing) {
-        throw new Error('Nix is not installed on this runner and install-nix is false: install Nix in an earlier step, or set install-nix: true');
-    }
-    core.addPath(existing.binDir);
-    return { ...existing, source: 'existing', daemon: false };
 }
 function emulatedSpecs(plan) {
     return plan.targets
@@ -100594,7 +100588,7 @@ function emulatedSpecs(plan) {
         .flatMap((t) => TARGETS.get(t.target) ?? []);
 }
 async function setUp(inputs, plan, workspace) {
-    const nix = await core.group('Nix', () => obtainNix(inputs));
+    const nix = await core.group('Nix', () => installNix({ installer: inputs.nixInstaller ?? undefined, install: inputs.installNix }));
     core.info(`Nix ${nix.version} (${nix.source === 'installed' ? 'installed by static-cross' : 'already on the runner'}) in ${nix.binDir}`);
     const emulated = emulatedSpecs(plan);
     if (emulated.length > 0) {

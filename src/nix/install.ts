@@ -32,6 +32,8 @@ export interface InstallNixOptions {
   profileBinDirs?: readonly string[]
   /** Installer system; default from the runner's architecture. */
   system?: InstallerSystem
+  /** Install when no usable Nix is found (default true); false makes that an error instead. */
+  install?: boolean
   /** Extra environment for the installer script. */
   installerEnv?: Record<string, string>
 }
@@ -197,6 +199,12 @@ export async function installNix(options: InstallNixOptions = {}): Promise<NixIn
     }
   }
 
+  if (options.install === false) {
+    throw new Error(
+      'Nix is not installed on this runner and install-nix is false: install Nix in an earlier step, or set install-nix: true'
+    )
+  }
+  // Resolved only now: a runner that brings its own Nix needs no pin for its architecture.
   const system = options.system ?? installerSystemFor()
   const source = options.installer ?? resolveInstallerSource({}, system)
   const daemon = options.daemon ?? systemdRuns()

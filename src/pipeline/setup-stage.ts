@@ -13,13 +13,7 @@ import {
 import type { Inputs } from '../inputs.js'
 import { registerQemu, type BinfmtRegistration } from '../nix/binfmt.js'
 import { configureNix, userConfFilePath } from '../nix/config.js'
-import {
-  findUsableNix,
-  installNix,
-  standardProfileBinDirs,
-  type NixInstallation
-} from '../nix/install.js'
-import { installerSystemFor, resolveInstallerSource } from '../nix/installer-pins.js'
+import { installNix, type NixInstallation } from '../nix/install.js'
 import { runnerTemp } from '../paths.js'
 import type { BuildPlan } from '../plan.js'
 import { State } from '../state.js'
@@ -46,21 +40,6 @@ export function needsSudo(): boolean {
   return typeof process.getuid === 'function' && process.getuid() !== 0
 }
 
-async function obtainNix(inputs: Inputs): Promise<NixInstallation> {
-  if (inputs.installNix) {
-    const installer = resolveInstallerSource(inputs.nixInstaller ?? {}, installerSystemFor())
-    return installNix({ installer })
-  }
-  const existing = await findUsableNix(process.env.PATH ?? '', standardProfileBinDirs())
-  if (!existing) {
-    throw new Error(
-      'Nix is not installed on this runner and install-nix is false: install Nix in an earlier step, or set install-nix: true'
-    )
-  }
-  core.addPath(existing.binDir)
-  return { ...existing, source: 'existing', daemon: false }
-}
-
 function emulatedSpecs(plan: BuildPlan): TargetSpec[] {
   return plan.targets
     .filter((t) => t.strategy === 'emulated')
@@ -72,7 +51,9 @@ export async function setUp(
   plan: BuildPlan,
   workspace: string
 ): Promise<SetupResult> {
-  const nix = await core.group('Nix', () => obtainNix(inputs))
+  const nix = await core.group('Nix', () =>
+    installNix({ installer: inputs.nixInstaller ?? undefined, install: inputs.installNix })
+  )
   core.info(
     `Nix ${nix.version} (${nix.source === 'installed' ? 'installed by static-cross' : 'already on the runner'}) in ${nix.binDir}`
   )
