@@ -137,15 +137,22 @@ export function renderSystemSettings(
     // Lets the runner user pass substituters (the restored binary cache) to the daemon.
     `trusted-users = ${joinList('trusted users', trustedUsers)}`
   ]
+  lines.push(...substituterLines(settings))
+  if (settings.extraPlatforms?.length)
+    lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`)
+  lines.push(...userExtraLines(settings.extraConfig))
+  return lines
+}
+
+/** The extra substituters and their keys, added to whatever the configuration already has. */
+function substituterLines(settings: NixSettings): string[] {
+  const lines: string[] = []
   if (settings.substituters?.length)
     lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`)
   if (settings.trustedPublicKeys?.length)
     lines.push(
       `extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`
     )
-  if (settings.extraPlatforms?.length)
-    lines.push(`extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`)
-  lines.push(...userExtraLines(settings.extraConfig))
   return lines
 }
 
@@ -157,12 +164,7 @@ export function renderUserSettings(settings: NixSettings, owned: boolean): strin
   const lines: string[] = []
   if (!owned) {
     lines.push('extra-experimental-features = nix-command flakes')
-    if (settings.substituters?.length)
-      lines.push(`extra-substituters = ${joinList('substituters', settings.substituters)}`)
-    if (settings.trustedPublicKeys?.length)
-      lines.push(
-        `extra-trusted-public-keys = ${joinList('trusted public keys', settings.trustedPublicKeys)}`
-      )
+    lines.push(...substituterLines(settings))
     // `extra-platforms` is itself a setting: its additive form is `extra-extra-platforms`.
     if (settings.extraPlatforms?.length)
       lines.push(`extra-extra-platforms = ${joinList('extra platforms', settings.extraPlatforms)}`)

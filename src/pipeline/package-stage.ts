@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ArchiveFormat } from '../inputs.js'
 import { ARCHIVE_EXTENSIONS, type PlannedTarget } from '../plan.js'
@@ -60,7 +60,7 @@ export async function packageTargets(
         archive: {
           file: archive.fileName,
           path: archive.path,
-          size: (await stat(archive.path)).size,
+          size: archive.bytes,
           sha256: await sha256File(archive.path)
         },
         durationsMs: { ...result.durationsMs, package: Date.now() - started }
