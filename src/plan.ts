@@ -9,7 +9,7 @@ import {
   type Inputs,
   type Strategy,
   InputError
-} from './inputs.js'
+} from './inputs/index.js'
 import { renderTemplate } from './inputs/parse.js'
 import { nixBuildInvocation } from './nix/installable.js'
 import { TARGETS, type TargetSpec } from './targets.js'

@@ -17,7 +17,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getInputs, InputError } from '../../src/inputs.js'
+import { getInputs, InputError } from '../../src/inputs/index.js'
 import { show } from '../../src/inputs/parse.js'
 import type { TargetResult } from '../../src/pipeline/results.js'
 import {

@@ -1,7 +1,7 @@
 /** action.yml's defaults as a reader, so unit tests see exactly what a runner would pass. */
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import type { InputReader } from '../../src/inputs.js'
+import type { InputReader } from '../../src/inputs/index.js'
 
 interface ActionYml {
   inputs: Record<string, { default?: string }>

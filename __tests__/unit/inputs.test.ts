@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getInputs, InputError } from '../../src/inputs.js'
+import { getInputs, InputError } from '../../src/inputs/index.js'
 import { readerWith } from './input-defaults.js'
 
 const workspace = mkdtempSync(join(tmpdir(), 'inputs-'))

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getInputs, InputError } from '../../src/inputs.js'
+import { getInputs, InputError } from '../../src/inputs/index.js'
 import { buildPlan } from '../../src/plan.js'
 import { readerWith } from './input-defaults.js'
 

@@ -4,9 +4,15 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { InputReader } from '../inputs.js'
 import type { BuildMode, NixpkgsSource } from '../nix/installable.js'
-import { InputError, checkCommon, checkPlaceholders, parseRelativePath, show } from './parse.js'
+import {
+  InputError,
+  type InputReader,
+  checkCommon,
+  checkPlaceholders,
+  parseRelativePath,
+  show
+} from './parse.js'
 import { checkInsideWorkspace } from './workspace.js'
 
 export const INSTALLABLE_PLACEHOLDERS = ['target', 'system', 'attr'] as const

@@ -3,8 +3,13 @@
  * trusted public keys, the cache signing key and secret lines. Secret values never appear
  * in an error.
  */
-import type { InputReader, NixInstallerOverride } from '../inputs.js'
-import { InputError, checkCommon, parseList, show } from './parse.js'
+import { InputError, type InputReader, checkCommon, parseList, show } from './parse.js'
+
+export interface NixInstallerOverride {
+  version: string
+  url: string
+  sha256: string
+}
 
 const NIX_KEY_NAME = /^[A-Za-z0-9._-]+$/
 

@@ -3,6 +3,9 @@
  * and says what would be valid; none has side effects.
  */
 
+/** Reads one input's raw value; `core.getInput` on a runner, a record in tests. */
+export type InputReader = (name: string) => string
+
 /** Longest value any input may have; beyond this a value is a mistake or an attack. */
 export const MAX_INPUT_LENGTH = 16 * 1024
 

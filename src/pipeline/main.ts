@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import { resolve } from 'node:path'
-import { getInputs, type Inputs } from '../inputs.js'
+import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
 import { shippedLibraryDir } from '../nix/installable.js'
 import { artifactsDir } from '../paths.js'

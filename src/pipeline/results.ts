@@ -2,7 +2,7 @@
  * One result per target, as the `results` output publishes it, and the fail-on decision.
  * Pure: the report and the step's outcome are functions of these values.
  */
-import type { FailOn, Strategy } from '../inputs.js'
+import type { FailOn, Strategy } from '../inputs/index.js'
 
 export type TargetStatus = 'ok' | 'failed'
 export type Stage = 'build' | 'verify' | 'package' | 'upload'

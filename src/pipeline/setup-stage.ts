@@ -10,7 +10,7 @@ import {
   restoreBinaryCache,
   type RestoreBinaryCacheResult
 } from '../cache/restore.js'
-import type { Inputs } from '../inputs.js'
+import type { Inputs } from '../inputs/index.js'
 import { registerQemu, type BinfmtRegistration } from '../nix/binfmt.js'
 import { configureNix, userConfFilePath } from '../nix/config.js'
 import { installNix, type NixInstallation } from '../nix/install.js'

@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
-import type { Inputs } from '../inputs.js'
+import type { Inputs } from '../inputs/index.js'
 
 /** Whether the event is a pull request whose head lives in another repository (a fork). */
 export function isForkPullRequest(env: NodeJS.ProcessEnv): boolean {

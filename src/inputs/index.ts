@@ -1,28 +1,30 @@
 /**
  * The one place that reads action inputs: every input is read, validated and typed here,
  * before the action does anything else. Errors name the input, the value and what is valid.
- * The parsers for each concern live in src/inputs/; this module reads the inputs in the
+ * The parsers for each concern live beside this file; this module reads the inputs in the
  * order of action.yml and hands each to its parser.
  */
 import { resolve } from 'node:path'
-import type { BuildMode } from './nix/installable.js'
-import { parseBuildMode } from './inputs/build-mode.js'
+import type { BuildMode } from '../nix/installable.js'
+import { parseBuildMode } from './build-mode.js'
 import {
   defaultName,
   defaultVersion,
   parseArtifactNameTemplate,
   parseExecutables,
   parseSimpleName
-} from './inputs/naming.js'
+} from './naming.js'
 import {
+  type NixInstallerOverride,
   parseNixInstaller,
   parsePublicKeys,
   parseSecretLine,
   parseSigningKey,
   parseSubstituters
-} from './inputs/nix-settings.js'
+} from './nix-settings.js'
 import {
   InputError,
+  type InputReader,
   MAX_INPUT_LENGTH,
   checkCommon,
   parseBoolean,
@@ -30,20 +32,16 @@ import {
   parseInteger,
   parseSize,
   show
-} from './inputs/parse.js'
-import { parseSmokeArgs, parseSmokeExpect } from './inputs/smoke.js'
-import {
-  STRATEGIES,
-  type Strategy,
-  parseStrategyOverrides,
-  parseTargets
-} from './inputs/targets.js'
-import { parseProjectDir } from './inputs/workspace.js'
+} from './parse.js'
+import { parseSmokeArgs, parseSmokeExpect } from './smoke.js'
+import { STRATEGIES, type Strategy, parseStrategyOverrides, parseTargets } from './targets.js'
+import { parseProjectDir } from './workspace.js'
 
-export { InputError } from './inputs/parse.js'
-export { STRATEGIES, type Strategy } from './inputs/targets.js'
-export { INSTALLABLE_PLACEHOLDERS } from './inputs/build-mode.js'
-export { ARTIFACT_NAME_PLACEHOLDERS } from './inputs/naming.js'
+export { InputError, type InputReader } from './parse.js'
+export type { NixInstallerOverride } from './nix-settings.js'
+export { STRATEGIES, type Strategy } from './targets.js'
+export { INSTALLABLE_PLACEHOLDERS } from './build-mode.js'
+export { ARTIFACT_NAME_PLACEHOLDERS } from './naming.js'
 
 export const ARCHIVE_FORMATS = ['tar.xz', 'tar.gz', 'zip', 'raw'] as const
 export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number]
@@ -51,13 +49,7 @@ export const FAIL_ON = ['any', 'all', 'none'] as const
 export type FailOn = (typeof FAIL_ON)[number]
 
 /** The build mode as the Nix library takes it (src/nix/installable.ts). */
-export type { BuildMode } from './nix/installable.js'
-
-export interface NixInstallerOverride {
-  version: string
-  url: string
-  sha256: string
-}
+export type { BuildMode } from '../nix/installable.js'
 
 export interface Inputs {
   targets: string[]
@@ -92,9 +84,6 @@ export interface Inputs {
   cacheStrict: boolean
   summary: boolean
 }
-
-/** Reads one input's raw value; `core.getInput` on a runner, a record in tests. */
-export type InputReader = (name: string) => string
 
 const CACHE_KEY_PART = /^[A-Za-z0-9._-]{1,64}$/
 
