@@ -38396,7 +38396,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2806:
+/***/ 6255:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -98218,7 +98218,7 @@ function saveCacheV2(paths_1, key_1, options_1) {
 
 /** Flags every nix invocation of the action needs; harmless on Nix versions that have them on. */
 const NIX_FEATURE_FLAGS = ['--extra-experimental-features', 'nix-command flakes'];
-async function runNix(args, options = {}) {
+async function run_runNix(args, options = {}) {
     return run_runCommand('nix', [...NIX_FEATURE_FLAGS, ...args], options);
 }
 async function run_runCommand(command, args, options = {}) {
@@ -98407,7 +98407,7 @@ function storePathHash(storePath) {
 }
 /** Every valid path in the local store. */
 async function listValidPaths() {
-    const result = await runNix(['path-info', '--all'], { echo: false });
+    const result = await run_runNix(['path-info', '--all'], { echo: false });
     if (result.exitCode !== 0)
         throw new Error(`nix path-info --all failed: ${result.stderr.trim()}`);
     return result.stdout
@@ -98444,7 +98444,7 @@ function parsePathInfoJson(json) {
 async function pathInfos(paths) {
     const out = [];
     for (const part of chunk(paths)) {
-        const result = await runNix(['path-info', '--json', '--sigs', ...part], { echo: false });
+        const result = await run_runNix(['path-info', '--json', '--sigs', ...part], { echo: false });
         if (result.exitCode !== 0)
             throw new Error(`nix path-info failed: ${result.stderr.trim()}`);
         out.push(...parsePathInfoJson(result.stdout));
@@ -98491,7 +98491,7 @@ function since(start) {
     return Math.round(Date.now() - start) / 1000;
 }
 async function nixOrThrow(args, what) {
-    const result = await runNix(args, { echo: false });
+    const result = await run_runNix(args, { echo: false });
     if (result.exitCode !== 0)
         throw new Error(`${what} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
 }
@@ -99042,13 +99042,248 @@ function artifactsDir() {
     return join(actionTemp(), 'artifacts');
 }
 
+;// CONCATENATED MODULE: ./src/nix/installable.ts
+/**
+ * From "what the project asked to build" to the exact `nix build` argument vector, for one
+ * target. Pure: no file is read except to find the library shipped beside the bundle.
+ *
+ * User strings never become Nix code: an installable is one argv element, and the library's
+ * entry (nix/build.nix) receives every value with `--argstr`.
+ */
+
+
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+/** Fill an installable template for one target; unknown placeholders are an error. */
+function expandInstallable(template, target) {
+    const values = {
+        target: target.name,
+        system: target.system,
+        // The host target has no pkgsCross attribute; `native` keeps templates uniform.
+        attr: target.nixpkgsCross ?? 'native'
+    };
+    const expanded = template.replace(PLACEHOLDER, (whole, key) => {
+        const value = values[key];
+        if (value === undefined) {
+            throw new Error(`unknown placeholder ${whole} in installable '${template}' (known: {target}, {system}, {attr})`);
+        }
+        return value;
+    });
+    if (expanded.trim() === '')
+        throw new Error('installable is empty');
+    // An argv element starting with '-' would be read by nix as an option.
+    if (expanded.startsWith('-'))
+        throw new Error(`installable must not start with '-': ${expanded}`);
+    if (/[\s]/.test(expanded))
+        throw new Error(`installable must not contain whitespace: '${expanded}'`);
+    return expanded;
+}
+const CABAL_PACKAGE = /^[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)*$/;
+const HASKELL_SET = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+const ATTR_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
+/** The `nixpkgs` value nix/build.nix and nix/nixpkgs-source.nix take: a keyword or an absolute path. */
+function installable_nixpkgsArg(source, projectDir) {
+    if (source === undefined)
+        return 'auto';
+    if (typeof source === 'string')
+        return source;
+    return isAbsolute(source.path) ? source.path : resolve(projectDir, source.path);
+}
+/** The `nix build` argv for one target. */
+function nixBuildInvocation(request) {
+    const { mode, target, projectDir, libraryDir } = request;
+    const strategy = request.strategy ?? 'cross';
+    if (!isAbsolute(projectDir))
+        throw new Error(`projectDir must be absolute: ${projectDir}`);
+    if (!isAbsolute(libraryDir))
+        throw new Error(`libraryDir must be absolute: ${libraryDir}`);
+    const common = ['build', '--json'];
+    common.push(...(request.outLink ? ['--out-link', request.outLink] : ['--no-link']));
+    if (request.printBuildLogs ?? true)
+        common.push('-L');
+    for (const [name, value] of request.options ?? [])
+        common.push('--option', name, value);
+    if (mode.kind === 'installable') {
+        const installable = expandInstallable(mode.template, target);
+        return { argv: [...common, installable], cwd: projectDir, describe: installable };
+    }
+    const lib = (args, describe) => ({
+        argv: [
+            ...common,
+            '--file',
+            join(libraryDir, 'build.nix'),
+            '--argstr',
+            'target',
+            target.name,
+            '--argstr',
+            'projectDir',
+            projectDir,
+            '--argstr',
+            'strategy',
+            strategy,
+            ...args,
+            // build.nix is a function; nix applies --argstr on the way to an attribute.
+            'static'
+        ],
+        cwd: projectDir,
+        describe
+    });
+    if (mode.kind === 'expression') {
+        if (mode.file.trim() === '')
+            throw new Error('expression file is empty');
+        if (mode.attr !== undefined && !ATTR_PATH.test(mode.attr))
+            throw new Error(`invalid attribute path: ${mode.attr}`);
+        const args = mode.args ?? {};
+        for (const key of Object.keys(args)) {
+            if (!ARG_NAME.test(key))
+                throw new Error(`invalid argument name for ${mode.file}: ${key}`);
+        }
+        return lib([
+            '--argstr',
+            'mode',
+            'expression',
+            '--argstr',
+            'file',
+            mode.file,
+            '--argstr',
+            'attr',
+            mode.attr ?? '',
+            '--argstr',
+            'argsJson',
+            JSON.stringify(args),
+            '--argstr',
+            'nixpkgs',
+            installable_nixpkgsArg(mode.nixpkgs, projectDir)
+        ], `${mode.file}${mode.attr ? '#' + mode.attr : ''} for ${target.name} (${strategy})`);
+    }
+    if (!CABAL_PACKAGE.test(mode.name))
+        throw new Error(`invalid cabal package name: ${mode.name}`);
+    if (mode.ghc !== undefined && !HASKELL_SET.test(mode.ghc))
+        throw new Error(`invalid GHC package set name: ${mode.ghc}`);
+    return lib([
+        '--argstr',
+        'mode',
+        'package',
+        '--argstr',
+        'name',
+        mode.name,
+        '--argstr',
+        'ghc',
+        mode.ghc ?? '',
+        '--argstr',
+        'nixpkgs',
+        installable_nixpkgsArg(mode.nixpkgs, projectDir)
+    ], `cabal package ${mode.name} for ${target.name} (${strategy})`);
+}
+/** A directory that holds the shipped library (its entry points are all present). */
+function isLibraryDir(dir) {
+    return ['default.nix', 'build.nix', 'targets.json', 'iserv-wrapper.nix'].every((f) => existsSync(join(dir, f)));
+}
+/**
+ * The Nix library shipped with the action, found from this module's own location: the bundle
+ * (dist/main/index.js) and the sources (src/nix/installable.ts) both sit below the action's
+ * root, which holds nix/. GITHUB_ACTION_PATH is not used: it is unset for some action kinds and
+ * in tests, and the bundle's location is the truth.
+ */
+function shippedLibraryDir(moduleUrl = import.meta.url) {
+    let dir = dirname(fileURLToPath(moduleUrl));
+    for (;;) {
+        const candidate = join(dir, 'nix');
+        if (isLibraryDir(candidate))
+            return candidate;
+        const parent = dirname(dir);
+        if (parent === dir)
+            break;
+        dir = parent;
+    }
+    throw new Error(`the static-cross Nix library (nix/) was not found above ${fileURLToPath(moduleUrl)}`);
+}
+
+;// CONCATENATED MODULE: ./src/nix/nixpkgs-source.ts
+/**
+ * Which nixpkgs the library's expression and package modes use, and why. The rule is stated in
+ * the plan; the answer comes from Nix (nix/nixpkgs-source.nix reads the project's default.nix
+ * and flake.lock), once Nix is set up and before anything is built.
+ */
+
+
+
+
+/** The rule a source stands for, in the plan's words. */
+function nixpkgs_source_describeNixpkgsSource(source) {
+    if (source === undefined || source === 'auto') {
+        return "auto: the `pkgs` of the project's default.nix when it exposes one (the project's own overlays), else flake.lock's nixpkgs, else the action's pinned nixpkgs; decided by Nix after set-up";
+    }
+    if (source === 'pinned')
+        return "pinned: the action's pinned nixpkgs";
+    if (source === 'flake-lock')
+        return "flake-lock: the nixpkgs input of the project's flake.lock";
+    if (source === 'default-nix')
+        return "default-nix: the `pkgs` of the project's default.nix";
+    return `the nixpkgs tree at ${source.path}`;
+}
+/** `nix eval` arguments that print the answer as JSON. */
+function nixpkgsSourceArgv(libraryDir, projectDir, source) {
+    return [
+        'eval',
+        '--impure',
+        '--json',
+        '--file',
+        join(libraryDir, 'nixpkgs-source.nix'),
+        '--argstr',
+        'projectDir',
+        projectDir,
+        '--argstr',
+        'nixpkgs',
+        nixpkgsArg(source, projectDir),
+        // The file is a function; nix applies --argstr on the way to an attribute.
+        'info'
+    ];
+}
+function parseAnswer(stdout) {
+    try {
+        const value = JSON.parse(stdout.trim());
+        if (typeof value.source === 'string' && typeof value.reason === 'string') {
+            return { source: value.source, reason: value.reason };
+        }
+    }
+    catch {
+        // Not JSON: reported below as an unknown answer.
+    }
+    return null;
+}
+/**
+ * Ask Nix which nixpkgs the builds will use and log it. A failure here is a warning: each
+ * target's build evaluates the same file and fails with Nix's own error.
+ */
+async function reportNixpkgsSource(libraryDir, projectDir, source) {
+    return core.group('nixpkgs source', async () => {
+        const run = await runNix(nixpkgsSourceArgv(libraryDir, projectDir, source), {
+            cwd: projectDir,
+            echo: false
+        });
+        const answer = run.exitCode === 0 ? parseAnswer(run.stdout) : null;
+        if (answer === null) {
+            const detail = run.stderr.trim().split('\n').slice(-3).join(' ');
+            core.warning(`could not tell which nixpkgs the builds use (${nixpkgs_source_describeNixpkgsSource(source)}): ${detail}`);
+            return null;
+        }
+        core.info(`${answer.source}: ${answer.reason}`);
+        return answer;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/report/plan-report.ts
 /** Shows the build plan: a log group line per target, and a job-summary table. */
+
 
 function logPlan(plan) {
     core.startGroup(`Build plan: ${plan.targets.length} target(s) of ${plan.name} ${plan.version}`);
     try {
         core.info(`mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`);
+        if (plan.mode.kind !== 'installable')
+            core.info(`nixpkgs: ${describeNixpkgsSource(plan.mode.nixpkgs)}`);
         for (const target of plan.targets) {
             core.info(`${target.target} [${target.strategy}]`);
             core.info(`  build:     ${target.installable}`);
@@ -100747,7 +100982,7 @@ async function forgetGithubToken() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2806);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6255);
 
 await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
 
