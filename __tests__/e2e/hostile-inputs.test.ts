@@ -830,11 +830,20 @@ const DRY_ACCEPTED: DryAcceptance[] = [
     }
   },
   {
-    name: 'installable: a remote flake (github:) and a registry name stay allowed',
+    name: 'installable: a remote flake (github:) stays allowed',
     inputs: { installable: 'github:PostgREST/postgrest#static-{target}' },
     expected: 'accepted; the installable is one argv element',
     check: (run) => {
       expect(argvOf(run).at(-1)).toBe('github:PostgREST/postgrest#static-x86_64-linux')
+      return `argv ends with ${argvOf(run).at(-1)}`
+    }
+  },
+  {
+    name: 'installable: a flake registry name stays allowed',
+    inputs: { installable: 'nixpkgs#pkgsCross.{attr}.pkgsStatic.hello' },
+    expected: 'accepted; the installable is one argv element',
+    check: (run) => {
+      expect(argvOf(run).at(-1)).toBe('nixpkgs#pkgsCross.native.pkgsStatic.hello')
       return `argv ends with ${argvOf(run).at(-1)}`
     }
   },
