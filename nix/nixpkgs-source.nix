@@ -51,7 +51,8 @@ let
       isFunction = builtins.isFunction imported;
       formals = if isFunction then builtins.functionArgs imported else { };
       required = builtins.filter (n: !formals.${n}) (builtins.attrNames formals);
-      value = if isFunction then imported (if formals ? system then { inherit system; } else { }) else imported;
+      callArgs = if formals ? system then { inherit system; } else { };
+      value = if isFunction then imported callArgs else imported;
       exposes = builtins.tryEval (builtins.isAttrs value && value ? pkgs);
     in
     if !builtins.pathExists defaultNix then

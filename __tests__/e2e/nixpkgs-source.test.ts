@@ -92,7 +92,7 @@ describe('nixpkgs: auto on a project whose default.nix exposes pkgs with its ove
 })
 
 describe('the same project without what auto chooses', () => {
-  test('flake.lock (the old auto) and the overlay-less set both fail, for every target', async () => {
+  test('flake.lock (the old auto) and the overlay-less set both fail the build', async () => {
     const withoutOverlay = await buildFixture({
       nixpkgs: 'nix/mini-nixpkgs',
       targets: 'aarch64-linux'
