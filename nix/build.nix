@@ -11,9 +11,10 @@
 #   name       (package) cabal package name
 #   ghc        (package) haskell.packages attribute, "" for the default
 #   strategy   "cross" | "emulated"
-#   nixpkgs    where nixpkgs comes from: "auto" (the project's flake.lock, else the pin),
-#              "pinned", "flake-lock", "default-nix" (the `pkgs` attribute of the project's
-#              default.nix), or an absolute path of a nixpkgs tree
+#   nixpkgs    where nixpkgs comes from: "auto" (the `pkgs` of the project's default.nix when
+#              it exposes one, else the project's flake.lock, else the pin), "pinned",
+#              "flake-lock", "default-nix", or an absolute path of a nixpkgs tree
+#              (see nixpkgs-source.nix)
 #   argsJson   (expression) JSON object of extra string arguments for the expression
 {
   mode,
@@ -45,41 +46,9 @@ let
       && !(type == "symlink" && builtins.substring 0 6 base == "result");
   };
 
-  lockFile = project + "/flake.lock";
-  lockedNixpkgs =
-    let
-      lock = builtins.fromJSON (builtins.readFile lockFile);
-      rootInputs = lock.nodes.${lock.root}.inputs or { };
-      nodeName = rootInputs.nixpkgs or null;
-      node = if builtins.isString nodeName then lock.nodes.${nodeName} or null else null;
-      locked = if node == null then null else node.locked or null;
-    in
-    if !builtins.pathExists lockFile || locked == null || (locked.type or "") != "github" then
-      null
-    else
-      builtins.fetchTarball {
-        url = "https://github.com/${locked.owner}/${locked.repo}/archive/${locked.rev}.tar.gz";
-        # A flake's narHash is the hash builtins.fetchTarball checks.
-        sha256 = locked.narHash;
-      };
-
-  pkgs =
-    if nixpkgs == "pinned" then
-      (import ./. { inherit system; }).pkgs
-    else if nixpkgs == "flake-lock" then
-      if lockedNixpkgs == null then
-        throw "static-cross: ${projectDir}/flake.lock has no github nixpkgs input"
-      else
-        import lockedNixpkgs { inherit system; }
-    else if nixpkgs == "default-nix" then
-      (import project { }).pkgs
-    else if nixpkgs == "auto" then
-      if lockedNixpkgs != null then
-        import lockedNixpkgs { inherit system; }
-      else
-        (import ./. { inherit system; }).pkgs
-    else
-      import (/. + nixpkgs) { inherit system; };
+  # Which nixpkgs, and why: the project's default.nix `pkgs`, its flake.lock, the pin, a path.
+  nixpkgsSource = import ./nixpkgs-source.nix { inherit nixpkgs projectDir system; };
+  pkgs = nixpkgsSource.pkgs;
 
   lib = import ./. { inherit pkgs; };
 
@@ -102,13 +71,24 @@ let
       throw "static-cross: unknown mode '${mode}' (expression, package)";
   # Say in the build log how Template Haskell runs for this target: through nixpkgs' own
   # iserv-proxy, through this library's qemu iserv overlay, or natively.
-  th = builtins.tryEval (lib.thStrategy {
-    inherit pkgs target;
-    ghc = orNull ghc;
-  });
+  # Only for package sets with Haskell: a C project's nixpkgs-like set may have none, and a
+  # missing attribute is not an error tryEval can catch.
+  hasHaskell = builtins.tryEval ((lib.crossPkgsFor target pkgs) ? haskellPackages);
+  th =
+    if hasHaskell.success && hasHaskell.value then
+      builtins.tryEval (lib.thStrategy {
+        inherit pkgs target;
+        ghc = orNull ghc;
+      })
+    else
+      {
+        success = false;
+      };
   thMessage =
     if strategy != "cross" then
       "static-cross: ${target} builds natively under qemu binfmt; Template Haskell runs inside the emulated GHC"
+    else if hasHaskell.success && !hasHaskell.value then
+      "static-cross: ${target}: this package set has no Haskell package set; Template Haskell does not apply"
     else if th.success then
       "static-cross: Template Haskell for ${target}: ${th.value.path} (${th.value.reason})"
     else
@@ -118,5 +98,5 @@ in
 # `--argstr` values only on the way to an attribute (Nix 2.8's findAlongAttrPath), so the
 # installable is `static`.
 {
-  static = builtins.trace thMessage selected;
+  static = builtins.trace "static-cross: ${nixpkgsSource.reason}" (builtins.trace thMessage selected);
 }

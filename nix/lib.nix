@@ -57,12 +57,43 @@ let
       inherit pgmi;
     };
 
+  # A derivation nixpkgs' generic builder is asked to make with the external interpreter on.
+  # NixOS/nixpkgs#445672's builder defaults `enableExternalInterpreter` to
+  # `isCross && crossSupport.canProxyTH` and asserts `enableExternalInterpreter -> canProxyTH`,
+  # so for a cross set "accepted" means "proxied by default". Only forced to weak head normal
+  # form: the builder's own argument checks run, nothing is built, and nothing that the set's
+  # packages make (iserv-proxy among them) is evaluated, so the library's overlay can ask this
+  # from inside the Haskell package set without a cycle.
+  thProbeArgs = {
+    pname = "static-cross-th-probe";
+    version = "0";
+    src = null;
+    isLibrary = false;
+    isExecutable = true;
+    enableExternalInterpreter = true;
+  };
+
+  # Does nixpkgs' generic builder itself run TH through a target interpreter for this set?
+  # null: the builder predates `enableExternalInterpreter` (or is hidden behind a wrapper
+  # without formals), so nixpkgs cannot be asked and version rules decide.
+  askNixpkgsProxiesTH =
+    hsPkgs:
+    if !((functionArgs hsPkgs.mkDerivation) ? enableExternalInterpreter) then
+      null
+    else
+      let
+        probe = builtins.tryEval (builtins.seq (hsPkgs.mkDerivation thProbeArgs) true);
+      in
+      probe.success && probe.value;
+
   # How Template Haskell splices run for one target with one Haskell package set.
   #   native              the target is the build machine: GHC runs splices itself
-  #   nixpkgs-iserv-proxy nixpkgs' generic builder already proxies TH to a target interpreter
-  #                       under qemu (NixOS/nixpkgs#445672, GHC >= 9.8)
+  #   nixpkgs-iserv-proxy nixpkgs' generic builder proxies TH to a target interpreter under
+  #                       qemu (NixOS/nixpkgs#445672), as a probe derivation shows
   #   library-qemu-iserv  this library's overlay adds a qemu-hosted target iserv
   #   unsupported         no way known to run TH for this combination
+  # Version rules (GHC 9.4/9.6 cross compilers stop at Stage1) only decide when nixpkgs cannot
+  # be asked, or when it says it does not proxy and the library would have to.
   thDecision =
     {
       target,
@@ -74,7 +105,9 @@ let
       spec = targetSpec target;
       isCross = spec.nixpkgsCross != null;
       ghcVersion = hsPkgs.ghc.version;
-      builderProxiesTH = (functionArgs hsPkgs.mkDerivation) ? enableExternalInterpreter;
+      asked = if isCross then askNixpkgsProxiesTH hsPkgs else null;
+      builderProxiesTH = asked != null;
+      nixpkgsSaysProxied = asked == true;
       emulatorAvailable =
         if hostPlatform ? emulatorAvailable then
           hostPlatform.emulatorAvailable buildPackages
@@ -84,26 +117,28 @@ let
       path =
         if !isCross then
           "native"
+        else if nixpkgsSaysProxied then
+          "nixpkgs-iserv-proxy"
         else if stage1Only then
           "unsupported"
         else if !emulatorAvailable then
           "unsupported"
-        else if builderProxiesTH && versionAtLeast ghcVersion "9.8" then
-          "nixpkgs-iserv-proxy"
         else
           "library-qemu-iserv";
       reason =
         {
           native = "the target is the build machine; GHC runs splices in its own process";
-          nixpkgs-iserv-proxy = "nixpkgs' generic-builder.nix has enableExternalInterpreter (NixOS/nixpkgs#445672) and GHC ${ghcVersion} >= 9.8: iserv-proxy plus a target iserv-proxy-interpreter under qemu";
+          nixpkgs-iserv-proxy = "nixpkgs' generic builder accepts a probe derivation with enableExternalInterpreter for this set (NixOS/nixpkgs#445672, GHC ${ghcVersion}), so it runs iserv-proxy plus a target iserv-proxy-interpreter under qemu by default";
           library-qemu-iserv =
             if builderProxiesTH then
-              "nixpkgs proxies TH only for GHC >= 9.8, this set has GHC ${ghcVersion}: the library overlay adds a qemu-hosted target iserv"
+              "nixpkgs' generic builder refuses enableExternalInterpreter for this set (GHC ${ghcVersion}): the library overlay adds a qemu-hosted target iserv"
             else
-              "nixpkgs' generic-builder.nix predates enableExternalInterpreter (NixOS/nixpkgs#445672): the library overlay adds a qemu-hosted target iserv";
+              "nixpkgs' generic builder predates enableExternalInterpreter (NixOS/nixpkgs#445672): the library overlay adds a qemu-hosted target iserv";
           unsupported =
             if stage1Only then
-              "GHC ${ghcVersion}: cross GHC 9.4/9.6 built by Hadrian stops at Stage1 and has no target interpreter; use GHC >= 9.8 or the emulated strategy"
+              "GHC ${ghcVersion}: ${
+                if builderProxiesTH then "nixpkgs does not proxy TH for this set, and " else ""
+              }cross GHC 9.4/9.6 built by Hadrian stops at Stage1 and has no target interpreter for the library overlay; use GHC >= 9.8, a nixpkgs that proxies it, or the emulated strategy"
             else
               "nixpkgs has no emulator for ${spec.system}; use the emulated strategy";
         }
@@ -135,6 +170,8 @@ in
     ghcAttrName
     crossFlags
     crossFlagsFor
+    thProbeArgs
+    askNixpkgsProxiesTH
     thDecision
     ;
 }

@@ -1,7 +1,7 @@
 # Template Haskell for cross builds on nixpkgs pins that do not proxy it themselves (before
-# NixOS/nixpkgs#445672, or GHC < 9.8). Applied to every Haskell package set of a cross package
-# set; a set that nixpkgs already handles, or a native one, is left untouched, so the overlay is
-# safe to apply unconditionally.
+# NixOS/nixpkgs#445672, or a GHC its generic builder does not proxy). Applied to every Haskell
+# package set of a cross package set; a set that nixpkgs already handles, or a native one, is
+# left untouched, so the overlay is safe to apply unconditionally.
 #
 #   exclude: package names that must not get the external interpreter (the interpreter's own
 #            dependencies are excluded always; nixpkgs does the same for iserv-proxy's in
@@ -74,15 +74,19 @@ let
       ]
       ++ exclude;
     in
-    if !isCross || !decision.needsOverlay then
+    # The attribute names must not depend on the decision: deciding asks this set's builder
+    # (a probe derivation, see lib.nix), which needs the set's own attributes such as `ghc`,
+    # so a decision-dependent shape would be an infinite recursion. Only the values wait for it.
+    if !isCross then
       { }
     else
       {
+        static-cross-th = decision;
         static-cross-iserv = interpreter;
         static-cross-iserv-wrapper = wrapper;
         mkDerivation =
           args:
-          if builtins.elem (args.pname or "") excluded then
+          if !decision.needsOverlay || builtins.elem (args.pname or "") excluded then
             hprev.mkDerivation args
           else
             hprev.mkDerivation (

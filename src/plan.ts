@@ -108,7 +108,7 @@ function thPathFor(
   const how =
     mode.kind === 'installable'
       ? "as the project's flake sets it up (nixpkgs proxies TH to a qemu-hosted interpreter on pins from December 2025)"
-      : "nixpkgs' iserv-proxy when the pin has it, else static-cross's qemu iserv overlay"
+      : "nixpkgs' iserv-proxy when nixpkgs' generic builder proxies TH for the set (asked at evaluation, see the build log), else static-cross's qemu iserv overlay"
   return ['qemu-iserv', `external interpreter for ${spec.system} under ${spec.qemu}: ${how}`]
 }
 

@@ -265,6 +265,30 @@ const MODE_REFUSALS: Refusal[] = [
     value: '.#a --option sandbox false'
   },
   { name: 'installable: quotes', input: 'installable', value: `.#"a"` },
+  {
+    name: 'installable: path: flake outside the project',
+    input: 'installable',
+    value: 'path:/etc#x',
+    shows: ['outside the project']
+  },
+  {
+    name: 'installable: absolute path outside the project',
+    input: 'installable',
+    value: '/nix/store#x',
+    shows: ['outside the project']
+  },
+  {
+    name: 'installable: git+file: repository outside the project',
+    input: 'installable',
+    value: 'git+file:///srv/repo#static-{target}',
+    shows: ['outside the project']
+  },
+  {
+    name: 'installable: relative path out of the project',
+    input: 'installable',
+    value: '../..#x',
+    shows: ['outside the project']
+  },
   { name: 'installable: newline', input: 'installable', value: '.#a\n.#b', shows: ['line break'] },
   { name: 'installable: expression syntax', input: 'installable', value: '${{ github.token }}' },
   {
@@ -803,6 +827,24 @@ const DRY_ACCEPTED: DryAcceptance[] = [
       })
       expect(run.main.summary).not.toContain('<img')
       return 'argv holds both values; no <img in the summary'
+    }
+  },
+  {
+    name: 'installable: a remote flake (github:) stays allowed',
+    inputs: { installable: 'github:PostgREST/postgrest#static-{target}' },
+    expected: 'accepted; the installable is one argv element',
+    check: (run) => {
+      expect(argvOf(run).at(-1)).toBe('github:PostgREST/postgrest#static-x86_64-linux')
+      return `argv ends with ${argvOf(run).at(-1)}`
+    }
+  },
+  {
+    name: 'installable: a flake registry name stays allowed',
+    inputs: { installable: 'nixpkgs#pkgsCross.{attr}.pkgsStatic.hello' },
+    expected: 'accepted; the installable is one argv element',
+    check: (run) => {
+      expect(argvOf(run).at(-1)).toBe('nixpkgs#pkgsCross.native.pkgsStatic.hello')
+      return `argv ends with ${argvOf(run).at(-1)}`
     }
   },
   {

@@ -20,13 +20,26 @@ function evalJson<T>(expr: string, extra: readonly string[] = []): T {
   return JSON.parse(out) as T
 }
 
-const withLib = (builder: 'new' | 'old', body: string): string =>
-  `let l = import ${LIB} { pkgs = import ${join(STUBS, 'nixpkgs')} { builder = "${builder}"; }; }; in ${body}`
+interface StubOptions {
+  builder: 'new' | 'old'
+  /** Lowest GHC version the new builder proxies. */
+  proxyFrom?: string
+  emulatorAvailable?: boolean
+}
+
+const stubArgs = (o: StubOptions): string =>
+  `{ builder = "${o.builder}"; proxyFrom = "${o.proxyFrom ?? '9.6'}"; emulatorAvailable = ${o.emulatorAvailable ?? true}; }`
+
+const withLib = (builder: 'new' | 'old' | StubOptions, body: string): string =>
+  `let l = import ${LIB} { pkgs = import ${join(STUBS, 'nixpkgs')} ${stubArgs(
+    typeof builder === 'string' ? { builder } : builder
+  )}; }; in ${body}`
 
 interface ThStrategy {
   path: string
   nixpkgsProxiesTH: boolean
   needsOverlay: boolean
+  builderProxiesTH: boolean
   ghcVersion: string
   ghc: string
   splitSections: boolean
@@ -69,14 +82,15 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
     ])
   })
 
-  it('detects whether nixpkgs proxies TH (new vs old generic builder, GHC version)', () => {
-    const th = (builder: 'new' | 'old', target: string, ghc: string | null): ThStrategy =>
-      evalJson<ThStrategy>(
-        withLib(
-          builder,
-          `l.thStrategy { target = "${target}"; ghc = ${ghc === null ? 'null' : `"${ghc}"`}; }`
-        )
+  const th = (stub: 'new' | 'old' | StubOptions, target: string, ghc: string | null): ThStrategy =>
+    evalJson<ThStrategy>(
+      withLib(
+        stub,
+        `l.thStrategy { target = "${target}"; ghc = ${ghc === null ? 'null' : `"${ghc}"`}; }`
       )
+    )
+
+  it('asks nixpkgs whether it proxies TH (new vs old generic builder, GHC version)', () => {
     const newDefault = th('new', 'aarch64-linux', null)
     expect(newDefault).toMatchObject({
       path: 'nixpkgs-iserv-proxy',
@@ -92,10 +106,57 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
       path: 'library-qemu-iserv',
       ghcVersion: '9.2.8'
     })
-    expect(th('new', 'armv7l-linux', 'ghc966').path).toBe('unsupported')
     expect(th('old', 'x86_64-linux', null).path).toBe('native')
     expect(th('old', 'armv7l-linux', null).splitSections).toBe(false)
     expect(th('old', 'aarch64-linux', null).splitSections).toBe(true)
+  })
+
+  it('GHC 9.6 proxied by nixpkgs is proxied, not unsupported; version rules only for builders that cannot be asked', () => {
+    // The merged builder proxies from 9.6 on: the plan follows nixpkgs, not a version table.
+    const proxied = th('new', 'armv7l-linux', 'ghc966')
+    expect(proxied).toMatchObject({ path: 'nixpkgs-iserv-proxy', ghcVersion: '9.6.6' })
+    expect(proxied.reason).toMatch(/accepts a probe derivation with enableExternalInterpreter/)
+    // A builder revision that proxies only from 9.8 says no for 9.6: the Stage1 rule applies.
+    const refused = th({ builder: 'new', proxyFrom: '9.8' }, 'armv7l-linux', 'ghc966')
+    expect(refused.path).toBe('unsupported')
+    expect(refused.reason).toMatch(/nixpkgs does not proxy TH for this set.*Stage1/)
+    expect(th({ builder: 'new', proxyFrom: '9.8' }, 'armv7l-linux', 'ghc984').path).toBe(
+      'nixpkgs-iserv-proxy'
+    )
+    // An old builder cannot be asked: GHC 9.6 falls back to the version rule.
+    const old = th('old', 'armv7l-linux', 'ghc966')
+    expect(old.path).toBe('unsupported')
+    expect(old.builderProxiesTH).toBe(false)
+    expect(th('new', 'aarch64-linux', 'ghc948').path).toBe('unsupported')
+    // No emulator: nixpkgs refuses, and the library cannot do it either.
+    const noEmulator = th({ builder: 'new', emulatorAvailable: false }, 'aarch64-linux', null)
+    expect(noEmulator.path).toBe('unsupported')
+    expect(noEmulator.reason).toMatch(/no emulator/)
+  })
+
+  it('the answer matches what the builder really does with its defaults (flags in the configure phase)', () => {
+    const stubs: StubOptions[] = [
+      { builder: 'new' },
+      { builder: 'new', proxyFrom: '9.8' },
+      { builder: 'new', emulatorAvailable: false },
+      { builder: 'old' }
+    ]
+    const rows = stubs.flatMap((stub) =>
+      evalJson<Array<{ set: string; proxied: boolean; flagged: boolean }>>(
+        withLib(
+          stub,
+          `map (ghc: let set = l.haskellSetFor (l.crossPkgsFor "aarch64-linux" l.pkgs) ghc; in {
+             set = ghc;
+             proxied = (l.thStrategy { target = "aarch64-linux"; inherit ghc; }).nixpkgsProxiesTH;
+             flagged = builtins.match ".*-fexternal-interpreter.*"
+               (set.mkDerivation { pname = "app"; }).setupCompilerEnvironmentPhase != null;
+           }) [ "ghc9122" "ghc984" "ghc966" "ghc948" "ghc928" ]`
+        )
+      ).map((row) => ({ ...row, stub: JSON.stringify(stub) }))
+    )
+    for (const row of rows) expect({ ...row, proxied: row.flagged }).toEqual(row)
+    // Both answers occur, so the comparison is not vacuous.
+    expect(new Set(rows.map((r) => r.proxied))).toEqual(new Set([true, false]))
   })
 
   it('gives flag lists per arch: split sections off on ARM32 only', () => {
@@ -138,10 +199,19 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
   })
 
   it('overlay: leaves a set alone when nixpkgs already proxies TH; i686 needs no qemu', () => {
-    const modern = evalJson<{ overlaid: boolean; aeson: { configureFlags: string[] } }>(
+    const modern = evalJson<{
+      overlaid: boolean
+      nixpkgsProxies: boolean
+      decision: string
+      aeson: { configureFlags: string[] }
+    }>(
       `import ${join(STUBS, 'overlay-check.nix')} { target = "aarch64-linux"; builder = "new"; ghcVersion = "9.12.2"; }`
     )
-    expect(modern.overlaid).toBe(false)
+    expect(modern).toMatchObject({
+      overlaid: false,
+      nixpkgsProxies: true,
+      decision: 'nixpkgs-iserv-proxy'
+    })
     expect(modern.aeson.configureFlags).toEqual(['--own-flag'])
     const i686 = evalJson<{ wrapperScript: string }>(
       `import ${join(STUBS, 'overlay-check.nix')} { target = "i686-linux"; }`
@@ -149,6 +219,35 @@ describe('nix library, pure parts (real nix, stub nixpkgs)', () => {
     expect(i686.wrapperScript).toContain(
       `exec '/stub/static-cross-iserv/bin/static-cross-iserv' "$@"`
     )
+  })
+
+  it('overlay: asks the builder inside the package set (no recursion) and steps in exactly when nixpkgs says no', () => {
+    const check = (builder: string, ghcVersion: string, proxyFrom = '9.6') =>
+      evalJson<{ overlaid: boolean; nixpkgsProxies: boolean; decision: string }>(
+        `import ${join(STUBS, 'overlay-check.nix')} { target = "aarch64-linux"; builder = "${builder}"; ghcVersion = "${ghcVersion}"; proxyFrom = "${proxyFrom}"; }`
+      )
+    // GHC 9.6 with the merged builder: nixpkgs proxies, the library stays out.
+    expect(check('new', '9.6.6')).toMatchObject({
+      overlaid: false,
+      nixpkgsProxies: true,
+      decision: 'nixpkgs-iserv-proxy'
+    })
+    // GHC 9.2: nixpkgs refuses; the library's qemu iserv takes over.
+    expect(check('new', '9.2.8')).toMatchObject({
+      overlaid: true,
+      nixpkgsProxies: false,
+      decision: 'library-qemu-iserv'
+    })
+    // Never both, never neither (unless unsupported).
+    for (const [builder, ghc, from] of [
+      ['new', '9.12.2', '9.6'],
+      ['new', '9.8.4', '9.8'],
+      ['old', '9.12.2', '9.6'],
+      ['old', '9.2.8', '9.6']
+    ] as const) {
+      const r = check(builder, ghc, from)
+      expect([r.overlaid, r.nixpkgsProxies].filter(Boolean)).toHaveLength(1)
+    }
   })
 
   it('fromExpression hands a PostgREST-shaped function pkgsCross.<attr>, so its pkgsStatic is the cross set', () => {

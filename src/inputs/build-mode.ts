@@ -13,6 +13,7 @@ import {
   parseRelativePath,
   show
 } from './parse.js'
+import { checkInstallableReference } from './flake-reference.js'
 import { checkInsideWorkspace } from './workspace.js'
 
 export const INSTALLABLE_PLACEHOLDERS = ['target', 'system', 'attr'] as const
@@ -57,8 +58,11 @@ export function parseBuildMode(
       `set exactly one of installable (e.g. .#static-{target}), expression (e.g. nix/static.nix) or package (a cabal package name); ${which}`
     )
   }
-  if (installable !== '')
-    return { kind: 'installable', template: parseInstallableTemplate(installable) }
+  if (installable !== '') {
+    const template = parseInstallableTemplate(installable)
+    checkInstallableReference(template, workspace, projectDir)
+    return { kind: 'installable', template }
+  }
   const nixpkgs = parseNixpkgsSource(read('nixpkgs'), workspace, projectDir)
   if (expression !== '') {
     const file = parseRelativePath('expression', expression)

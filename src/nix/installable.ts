@@ -87,7 +87,8 @@ const HASKELL_SET = /^[A-Za-z][A-Za-z0-9_-]*$/
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/
 const ATTR_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/
 
-function nixpkgsArg(source: NixpkgsSource | undefined, projectDir: string): string {
+/** The `nixpkgs` value nix/build.nix and nix/nixpkgs-source.nix take: a keyword or an absolute path. */
+export function nixpkgsArg(source: NixpkgsSource | undefined, projectDir: string): string {
   if (source === undefined) return 'auto'
   if (typeof source === 'string') return source
   return isAbsolute(source.path) ? source.path : resolve(projectDir, source.path)

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
 import { shippedLibraryDir } from '../nix/installable.js'
+import { reportNixpkgsSource } from '../nix/nixpkgs-source.js'
 import { artifactsDir } from '../paths.js'
 import { buildPlan, type BuildPlan, type PlannedTarget } from '../plan.js'
 import { addPlanToSummary, logPlan } from '../report/plan-report.js'
@@ -137,6 +138,10 @@ export async function runMain(): Promise<void> {
     core.saveState(State.Planned, 'true')
     const setup = await setUp(inputs, plan, workspace)
     core.setOutput(Output.CacheHit, setup.cache?.cacheHit ?? '')
+    if (plan.mode.kind !== 'installable') {
+      const projectDir = resolve(workspace, plan.projectDir)
+      await reportNixpkgsSource(shippedLibraryDir(import.meta.url), projectDir, plan.mode.nixpkgs)
+    }
 
     const { results, checksumsError } = await buildVerifyPublish(inputs, plan, workspace)
     core.setOutput(Output.Results, JSON.stringify(results))

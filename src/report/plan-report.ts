@@ -1,5 +1,6 @@
 /** Shows the build plan: a log group line per target, and a job-summary table. */
 import * as core from '@actions/core'
+import { describeNixpkgsSource } from '../nix/nixpkgs-source.js'
 import type { BuildPlan } from '../plan.js'
 
 export function logPlan(plan: BuildPlan): void {
@@ -8,6 +9,8 @@ export function logPlan(plan: BuildPlan): void {
     core.info(
       `mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`
     )
+    if (plan.mode.kind !== 'installable')
+      core.info(`nixpkgs: ${describeNixpkgsSource(plan.mode.nixpkgs)}`)
     for (const target of plan.targets) {
       core.info(`${target.target} [${target.strategy}]`)
       core.info(`  build:     ${target.installable}`)
