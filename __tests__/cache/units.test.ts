@@ -65,9 +65,12 @@ describe('lock files', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sx-lock-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  test('counts flake.lock, cabal.project*, *.cabal and nix/**; nothing else', () => {
+  test('counts flake.lock, flake.nix, default.nix, cabal.project*, *.cabal and nix/**; nothing else', () => {
     for (const f of [
       'flake.lock',
+      'flake.nix',
+      'default.nix',
+      'sub/default.nix',
       'cabal.project',
       'cabal.project.freeze',
       'postgrest.cabal',
@@ -87,7 +90,9 @@ describe('lock files', () => {
       expect(files).toEqual([
         'cabal.project',
         'cabal.project.freeze',
+        'default.nix',
         'flake.lock',
+        'flake.nix',
         'nix/overlays/a.nix',
         'nix/static.nix',
         'postgrest.cabal',

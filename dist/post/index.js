@@ -99478,11 +99478,16 @@ function lockFilesDigest(files) {
     return sha256(lines).slice(0, 32);
 }
 const SKIP_DIRS = new Set(['.git', 'node_modules', 'dist-newstyle', '.stack-work', '.direnv']);
+/**
+ * The root default.nix and flake.nix count because `nixpkgs: auto` builds with default.nix's
+ * `pkgs` (overlays included) and installables come from flake.nix.
+ */
+const ROOT_LOCK_FILES = new Set(['flake.lock', 'flake.nix', 'default.nix']);
 /** Whether a project-relative path counts as a lock file: what decides what gets built. */
 function isLockFile(relative) {
     const parts = relative.split('/');
     const name = parts[parts.length - 1];
-    if (parts.length === 1 && (name === 'flake.lock' || name.startsWith('cabal.project')))
+    if (parts.length === 1 && (ROOT_LOCK_FILES.has(name) || name.startsWith('cabal.project')))
         return true;
     if (name.endsWith('.cabal'))
         return true;
@@ -99503,7 +99508,7 @@ async function walk(root, relative, depth, out) {
         }
     }
 }
-/** The project's lock files: flake.lock, cabal.project*, every *.cabal, everything under nix/. */
+/** The project's lock files: flake.lock, flake.nix, default.nix, cabal.project*, every *.cabal, nix/**. */
 async function listLockFiles(projectDir) {
     const out = [];
     await walk(projectDir, '', 0, out);

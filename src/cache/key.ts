@@ -75,11 +75,18 @@ export function lockFilesDigest(files: readonly ProjectFile[]): string {
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', 'dist-newstyle', '.stack-work', '.direnv'])
 
+/**
+ * The root default.nix and flake.nix count because `nixpkgs: auto` builds with default.nix's
+ * `pkgs` (overlays included) and installables come from flake.nix.
+ */
+const ROOT_LOCK_FILES = new Set(['flake.lock', 'flake.nix', 'default.nix'])
+
 /** Whether a project-relative path counts as a lock file: what decides what gets built. */
 export function isLockFile(relative: string): boolean {
   const parts = relative.split('/')
   const name = parts[parts.length - 1]!
-  if (parts.length === 1 && (name === 'flake.lock' || name.startsWith('cabal.project'))) return true
+  if (parts.length === 1 && (ROOT_LOCK_FILES.has(name) || name.startsWith('cabal.project')))
+    return true
   if (name.endsWith('.cabal')) return true
   return parts[0] === 'nix' && parts.length > 1
 }
@@ -98,7 +105,7 @@ async function walk(root: string, relative: string, depth: number, out: string[]
   }
 }
 
-/** The project's lock files: flake.lock, cabal.project*, every *.cabal, everything under nix/. */
+/** The project's lock files: flake.lock, flake.nix, default.nix, cabal.project*, every *.cabal, nix/**. */
 export async function listLockFiles(projectDir: string): Promise<string[]> {
   const out: string[] = []
   await walk(projectDir, '', 0, out)
