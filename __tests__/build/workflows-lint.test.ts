@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import {
   formatFinding,
   lintRepositoryWorkflows,
+  lintShellScripts,
   markdownYamlBlocks,
   withoutExpressions
 } from '../../test-support/workflow-lint/index.js'
@@ -28,6 +29,12 @@ test('the workflows, the examples and the yaml in the Markdown pass actionlint a
   ]) {
     expect(sources).toContain(expected)
   }
+  expect(findings.map(formatFinding)).toEqual([])
+})
+
+test("the repository's shell scripts pass shellcheck", () => {
+  const { scripts, findings } = lintShellScripts(process.cwd())
+  expect(scripts).toEqual(expect.arrayContaining(['.ci/run', 'scripts/setup-machine.sh']))
   expect(findings.map(formatFinding)).toEqual([])
 })
 

@@ -314,3 +314,32 @@ export async function lintRepositoryWorkflows(
 export function formatFinding(finding: LintFinding): string {
   return `${finding.source}${finding.line ? `:${finding.line}` : ''}: ${finding.linter}: ${finding.message}`
 }
+
+/**
+ * The repository's own shell scripts (`*.sh`, and files with a sh or bash shebang in
+ * scripts/ and .ci/), checked by shellcheck as they are.
+ */
+export function lintShellScripts(root: string): { scripts: string[]; findings: LintFinding[] } {
+  const candidates = [
+    ...filesUnder(join(root, 'scripts'), ['']),
+    ...filesUnder(join(root, '.ci'), [''])
+  ]
+  const scripts: string[] = []
+  const findings: LintFinding[] = []
+  for (const file of candidates) {
+    const text = readFileSync(file, 'utf8')
+    const shebang = /^#!.*\b(bash|sh)\b/.exec(text)
+    const shell = file.endsWith('.sh') ? 'bash' : shebang?.[1]
+    if (shell !== 'bash' && shell !== 'sh') continue
+    scripts.push(relative(root, file))
+    for (const comment of shellcheck(text, shell)) {
+      findings.push({
+        source: relative(root, file),
+        line: comment.line,
+        linter: 'shellcheck',
+        message: `SC${comment.code}: ${comment.message}`
+      })
+    }
+  }
+  return { scripts, findings }
+}
