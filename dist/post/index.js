@@ -100988,11 +100988,43 @@ async function forgetGithubToken() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6255);
+/* harmony import */ var _runner_platform_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9005);
 
-await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
+
+// On a refused runner the main step did nothing, so there is nothing to save.
+if (!(0,_runner_platform_js__WEBPACK_IMPORTED_MODULE_1__/* .unsupportedRunnerError */ .y)(process.platform, process.arch))
+    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 9005:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   y: () => (/* binding */ unsupportedRunnerError)
+/* harmony export */ });
+/**
+ * The runners the action can work on: Linux on x86_64 or arm64. Nix's static cross sets,
+ * qemu-user and binfmt_misc are Linux things, so anything else is refused before any input
+ * is read or anything is installed.
+ */
+const SUPPORTED_ARCHES = { x64: 'x86_64', arm64: 'arm64' };
+const RUNNER_LABELS = {
+    darwin: 'macOS',
+    win32: 'Windows'
+};
+/** Why this runner cannot run the action, or undefined when it can. */
+function unsupportedRunnerError(platform, arch) {
+    if (platform === 'linux' && SUPPORTED_ARCHES[arch])
+        return undefined;
+    const runner = `${RUNNER_LABELS[platform] ?? platform} on ${arch}`;
+    return (`static-cross runs on Linux runners only (x86_64 or arm64), not on ${runner}: ` +
+        'use runs-on: ubuntu-latest (or ubuntu-24.04-arm); it builds every target from there');
+}
+
 
 /***/ }),
 

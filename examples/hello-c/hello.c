@@ -10,6 +10,12 @@
 #define ARCH "arm"
 #elif defined(__riscv) && __riscv_xlen == 64
 #define ARCH "riscv64"
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+#define ARCH "ppc64le"
+#elif defined(__s390x__)
+#define ARCH "s390x"
+#elif defined(__i386__)
+#define ARCH "i686"
 #else
 #define ARCH "unknown"
 #endif
