@@ -12,7 +12,14 @@ import {
 } from '../../src/cache/key.js'
 import { choosePrunes, type CacheEntry } from '../../src/cache/prune.js'
 import { parsePathInfoJson, storePathHash } from '../../src/cache/store.js'
-import { substituterConfigLines, substituterUrl } from '../../src/cache/restore.js'
+import {
+  BINARY_CACHE_PATH,
+  binaryCacheDir,
+  cachePathFor,
+  substituterConfigLines,
+  substituterUrl,
+  withArchiveRoot
+} from '../../src/cache/restore.js'
 import { parseSecretKey, publicKeyOf } from '../../src/cache/signing.js'
 
 const parts = {
@@ -213,5 +220,32 @@ describe('trust', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain(bad.slice(5))
     }
+  })
+})
+
+describe('binary cache location', () => {
+  test('@actions/cache gets one spelling, whatever the home directory', () => {
+    expect(BINARY_CACHE_PATH).toMatch(/^~\//)
+    for (const home of ['/home/runner', '/github/home', '/var/lib/gh-runner'])
+      expect(binaryCacheDir(home)).toBe(`${home}/.cache/static-cross/nix-binary-cache`)
+    expect(cachePathFor(binaryCacheDir(), BINARY_CACHE_PATH)).toBe(BINARY_CACHE_PATH)
+    expect(cachePathFor('/abs/cache', undefined)).toBe('/abs/cache')
+  })
+
+  test('a spelling that means another directory is refused', () => {
+    expect(() => cachePathFor('/elsewhere/cache', BINARY_CACHE_PATH)).toThrow(
+      /the binary cache path ~\/\.cache\/static-cross\/nix-binary-cache means .*, not \/elsewhere\/cache/
+    )
+  })
+
+  test('archive paths are taken relative to the given root only during the call', async () => {
+    const before = process.env.GITHUB_WORKSPACE
+    const seen = await withArchiveRoot('/some/home', async () => process.env.GITHUB_WORKSPACE)
+    expect(seen).toBe('/some/home')
+    expect(process.env.GITHUB_WORKSPACE).toBe(before)
+    await expect(
+      withArchiveRoot('/some/home', () => Promise.reject(new Error('boom')))
+    ).rejects.toThrow('boom')
+    expect(process.env.GITHUB_WORKSPACE).toBe(before)
   })
 })

@@ -3,13 +3,16 @@
  * against the local cache service: job 1 builds and its post step saves; job 2, in a fresh
  * workspace with job 1's outputs deleted from the store, restores an exact hit and builds
  * nothing; job 3, with one target's source changed, restores a partial hit, builds only that
- * derivation, and saves under the new key. Every claim is read from Nix's own output. Each
- * job is a workflow run of its own, as on GitHub, where the cache outlives runs.
+ * derivation, and saves under the new key. Job 2 runs with another home directory and its
+ * workspace at another depth, as a self-hosted runner or a container job would, and still
+ * hits. Every claim is read from Nix's own output. Each job is a workflow run of its own, as
+ * on GitHub, where the cache outlives runs.
  */
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { copyFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import {
   runAction,
   startServices,
@@ -98,16 +101,22 @@ test('cold, warm and partly changed runs: build, substitute everything, rebuild 
   const firstOutputs = outPaths(job1)
   created.push(...firstOutputs)
 
-  // Job 2: a fresh workspace, job 1's outputs gone from the store: an exact hit, nothing built.
+  // Job 2: another runner's folders (home, temp, a deeper workspace), job 1's outputs gone
+  // from the store: an exact hit, nothing built.
   deleteFromStore(firstOutputs)
-  const workspace2 = projectWorkspace(workspace1)
+  const otherRunner = mkdtempSync(join(tmpdir(), 'other-runner-'))
+  const workspace2 = join(otherRunner, '_work', 'salted', 'salted')
+  mkdirSync(dirname(workspace2), { recursive: true })
+  renameSync(projectWorkspace(workspace1), workspace2)
   const job2 = await runAction({
     services,
     run: services.newRun(),
     workspace: workspace2,
-    env: nixEnv,
+    env: { ...nixEnv, HOME: join(otherRunner, 'home') },
     inputs
   })
+  expect(job2.main.env.HOME).not.toBe(job1.main.env.HOME)
+  expect(job2.main.env.RUNNER_TEMP).not.toBe(job1.main.env.RUNNER_TEMP)
   expectSuccess(job2)
   expect(job2.main.outputs['cache-hit']).toBe('exact')
   expect(nixActivity(job2).built).toEqual([])
@@ -115,6 +124,7 @@ test('cold, warm and partly changed runs: build, substitute everything, rebuild 
   expect(outPaths(job2)).toEqual(firstOutputs)
   expect(job2.post?.log.join('\n')).toContain('exact hit')
   expect(services.listCacheEntries()).toHaveLength(1)
+  rmSync(otherRunner, { recursive: true, force: true })
 
   // Job 3: aarch64's source changed: a partial hit, only its derivation built, saved anew.
   const workspace3 = projectWorkspace(workspace1)

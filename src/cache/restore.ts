@@ -1,9 +1,11 @@
 /**
  * Restoring the Nix binary cache from the GitHub Actions cache and making Nix use it.
  *
- * The cache is a `file://` binary cache in ONE fixed absolute directory. The GitHub cache's
- * version is a hash of the path strings, so main and post must pass exactly the same string
- * (`defaultBinaryCacheDir()` or the same input), or every restore misses.
+ * The cache is a `file://` binary cache under the home directory. @actions/cache versions an
+ * entry by the path strings it is given and archives paths relative to the workspace, so the
+ * directory is always spelled `BINARY_CACHE_PATH` (with `~`) and archived relative to the home
+ * directory: the same entry for every runner of a repository, whatever its home, temp or
+ * workspace folders (hosted, self-hosted under another user, container jobs).
  */
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
@@ -19,8 +21,13 @@ import { writeStoreSnapshot } from './store.js'
 export type CacheHit = 'exact' | 'partial' | 'miss'
 
 export interface RestoreBinaryCacheOptions {
-  /** Absolute directory of the binary cache; the same string in restore and save. */
+  /** Absolute directory of the binary cache, as Nix is given it. */
   cacheDir: string
+  /**
+   * The same directory as @actions/cache is given it, which decides the entry's version:
+   * `BINARY_CACHE_PATH` in the action; `cacheDir` when left out.
+   */
+  cachePath?: string
   key: string
   restoreKeys: readonly string[]
   /**
@@ -53,9 +60,44 @@ export interface RestoreBinaryCacheResult {
   warning?: string
 }
 
-/** Default cache directory: under the home directory, the same on every hosted runner. */
-export function defaultBinaryCacheDir(home: string = os.homedir()): string {
-  return path.join(home, '.cache', 'static-cross', 'nix-binary-cache')
+/**
+ * The binary cache directory as @actions/cache is given it: under the home directory, spelled
+ * with `~` so that the entry's version (a hash of the path strings) is the same for every home.
+ */
+export const BINARY_CACHE_PATH = '~/.cache/static-cross/nix-binary-cache'
+
+export function binaryCacheDir(home: string = os.homedir()): string {
+  return path.join(home, BINARY_CACHE_PATH.slice(2))
+}
+
+/**
+ * The spelling @actions/cache gets for a cache directory, checked against the directory Nix
+ * uses: `~` is the home directory to @actions/glob as to us, and any other spelling must be the
+ * directory itself.
+ */
+export function cachePathFor(cacheDir: string, cachePath: string | undefined): string {
+  const spelled = cachePath ?? cacheDir
+  const resolved = spelled.startsWith('~/') ? path.join(os.homedir(), spelled.slice(2)) : spelled
+  if (resolved !== cacheDir)
+    throw new Error(`the binary cache path ${spelled} means ${resolved}, not ${cacheDir}`)
+  return spelled
+}
+
+/**
+ * Runs an @actions/cache call with archive paths taken relative to `root`. The library stores
+ * paths relative to GITHUB_WORKSPACE and extracts them there, so an entry saved by a runner
+ * whose home sits elsewhere relative to its workspace (a container job, a self-hosted runner)
+ * would unpack into the wrong folder; relative to the home directory they land in place.
+ */
+export async function withArchiveRoot<T>(root: string, call: () => Promise<T>): Promise<T> {
+  const workspace = process.env.GITHUB_WORKSPACE
+  process.env.GITHUB_WORKSPACE = root
+  try {
+    return await call()
+  } finally {
+    if (workspace === undefined) delete process.env.GITHUB_WORKSPACE
+    else process.env.GITHUB_WORKSPACE = workspace
+  }
 }
 
 export function storeSnapshotFilePath(tempDir: string): string {
@@ -126,6 +168,7 @@ export async function restoreBinaryCache(
 ): Promise<RestoreBinaryCacheResult> {
   const started = Date.now()
   assertAbsolute(options.cacheDir)
+  const cachePath = cachePathFor(options.cacheDir, options.cachePath)
   let publicKey: string | undefined
   let signingKeyFile: string | undefined
   if (options.signingKey) {
@@ -149,7 +192,7 @@ export async function restoreBinaryCache(
       // A lookup first, so that a found entry that then fails to download or unpack can be
       // told from a plain miss (restoreCache itself reports both as `undefined`).
       const lookup = await watchRestoreFailures(() =>
-        cache.restoreCache([options.cacheDir], options.key, [...options.restoreKeys], {
+        cache.restoreCache([cachePath], options.key, [...options.restoreKeys], {
           lookupOnly: true
         })
       )
@@ -159,9 +202,9 @@ export async function restoreBinaryCache(
         core.info(`No binary cache for ${options.key} or its restore keys.`)
         return
       }
-      const restored = await cache.restoreCache([options.cacheDir], options.key, [
-        ...options.restoreKeys
-      ])
+      const restored = await withArchiveRoot(os.homedir(), () =>
+        cache.restoreCache([cachePath], options.key, [...options.restoreKeys])
+      )
       if (restored === undefined || !existsSync(path.join(options.cacheDir, 'nix-cache-info'))) {
         throw new Error(
           `the cache entry ${found} was found but could not be downloaded or unpacked`

@@ -5,9 +5,10 @@
  */
 import * as cache from '@actions/cache'
 import * as core from '@actions/core'
+import * as os from 'node:os'
 import { runNix } from '../nix/run.js'
 import { capCacheSize, directorySize } from './prune.js'
-import type { CacheHit } from './restore.js'
+import { type CacheHit, cachePathFor, withArchiveRoot } from './restore.js'
 import { removeSigningKeyFile } from './signing.js'
 import {
   chunk,
@@ -21,8 +22,10 @@ import {
 export const DEFAULT_MAX_CACHE_BYTES = 5 * 1024 ** 3
 
 export interface SaveBinaryCacheOptions {
-  /** The same string that was passed to `restoreBinaryCache`. */
+  /** The same directory that was passed to `restoreBinaryCache`. */
   cacheDir: string
+  /** The same `cachePath` that was passed to `restoreBinaryCache`. */
+  cachePath?: string
   key: string
   /** `cacheHit` of the restore (state). */
   cacheHit: CacheHit
@@ -132,7 +135,8 @@ export async function saveBinaryCache(
     }
 
     const uploadStart = Date.now()
-    const id = await cache.saveCache([options.cacheDir], options.key)
+    const cachePath = cachePathFor(options.cacheDir, options.cachePath)
+    const id = await withArchiveRoot(os.homedir(), () => cache.saveCache([cachePath], options.key))
     result.seconds.upload = since(uploadStart)
     if (id === -1)
       throw new Error(`the GitHub cache did not take ${options.key} (see the warning above)`)

@@ -6,7 +6,8 @@
 import * as core from '@actions/core'
 import { cacheKey, hashLockFiles } from '../cache/key.js'
 import {
-  defaultBinaryCacheDir,
+  BINARY_CACHE_PATH,
+  binaryCacheDir,
   restoreBinaryCache,
   type RestoreBinaryCacheResult
 } from '../cache/restore.js'
@@ -22,6 +23,7 @@ import { ACTION_VERSION } from '../version.js'
 
 export interface BinaryCacheState {
   cacheDir: string
+  cachePath: string
   key: string
   cacheHit: RestoreBinaryCacheResult['cacheHit']
   snapshotFile: string
@@ -96,9 +98,10 @@ export async function setUp(
     strategy: [...strategies, inputs.cacheKey].filter((part) => part !== '').join('+'),
     actionVersion: ACTION_VERSION
   })
-  const cacheDir = defaultBinaryCacheDir()
+  const cacheDir = binaryCacheDir()
   const restored = await restoreBinaryCache({
     cacheDir,
+    cachePath: BINARY_CACHE_PATH,
     key: keys.key,
     restoreKeys: keys.restoreKeys,
     signingKey: inputs.cacheSigningKey || undefined,
@@ -108,6 +111,7 @@ export async function setUp(
   })
   const state: BinaryCacheState = {
     cacheDir,
+    cachePath: BINARY_CACHE_PATH,
     key: keys.key,
     cacheHit: restored.cacheHit,
     snapshotFile: restored.snapshotFile,
