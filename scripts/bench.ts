@@ -2,7 +2,8 @@
  * `npm run bench`: where the time goes, side by side with the alternatives users would pick.
  *
  *   npm run bench                          every figure; the report (markdown) on stdout
- *   npm run bench -- --only th,matrix      some figures (th, cold-warm, matrix, overhead, artifacts)
+ *   npm run bench -- --only th,matrix      some figures (th, cold-warm, matrix, overhead, artifacts,
+ *                                          streaming)
  *   npm run bench -- --rounds 5            rounds of every figure (defaults below)
  *   npm run bench -- --write-doc           also write docs/BENCHMARKS.md
  *   npm run bench -- --json out.json       also write every sample as JSON
@@ -24,16 +25,18 @@ import { progress } from '../bench/measure.js'
 import { removeOfflineNixSettings, StoreLedger } from '../bench/nix-store.js'
 import { benchOverhead } from '../bench/overhead.js'
 import { renderReport, type BenchReport } from '../bench/report.js'
+import { benchStreaming } from '../bench/streaming.js'
 import { benchTemplateHaskell } from '../bench/th.js'
 
-const FIGURES = ['th', 'cold-warm', 'matrix', 'overhead', 'artifacts'] as const
+const FIGURES = ['th', 'cold-warm', 'matrix', 'overhead', 'artifacts', 'streaming'] as const
 type Figure = (typeof FIGURES)[number]
 const DEFAULT_ROUNDS: Record<Figure, number> = {
   th: 3,
   'cold-warm': 3,
   matrix: 3,
   overhead: 2,
-  artifacts: 3
+  artifacts: 3,
+  streaming: 2
 }
 
 const { values } = parseArgs({
@@ -103,6 +106,8 @@ try {
     }
     if (wanted('artifacts'))
       report.artifacts = await benchArtifacts({ services, payloads, rounds: rounds('artifacts') })
+    if (wanted('streaming'))
+      report.streaming = await benchStreaming({ ...common, rounds: rounds('streaming') })
   }
 } finally {
   progress('removing the store paths this benchmark created')
