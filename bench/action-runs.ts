@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TargetResult } from '../src/pipeline/results.js'
 import { projectWorkspace } from '../test-support/project.js'
-import { runAction, type ActionRunResult, type Services } from '../test-support/runner/index.js'
+import {
+  runAction,
+  type ActionRunResult,
+  type RunActionOptions,
+  type Services
+} from '../test-support/runner/index.js'
 import { offlineNixSettings, type StoreLedger } from './nix-store.js'
 
 export interface ActionSnapshot {
@@ -74,6 +79,10 @@ export interface BenchRunOptions {
   post?: boolean
   /** What the run is, for the error when it breaks. */
   label: string
+  /** More environment for the step, on top of the offline Nix settings. */
+  env?: Record<string, string>
+  /** Live output of the step, as it arrives. */
+  onOutput?: RunActionOptions['onOutput']
 }
 
 /** One action run; a run that does not succeed ends the benchmark with its log. */
@@ -83,7 +92,8 @@ export async function benchRun(options: BenchRunOptions): Promise<TimedRun> {
     run: options.services.newRun(),
     actionDir: options.action.dir,
     workspace: options.workspace,
-    env: offlineNixSettings(),
+    env: { ...offlineNixSettings(), ...options.env },
+    onOutput: options.onOutput,
     post: options.post ?? true,
     inputs: options.inputs
   })

@@ -2,11 +2,14 @@
  * `npm run bench`: where the time goes, side by side with the alternatives users would pick.
  *
  *   npm run bench                          every figure; the report (markdown) on stdout
- *   npm run bench -- --only th,matrix      some figures (th, cold-warm, matrix, overhead, artifacts)
+ *   npm run bench -- --only th,matrix      some figures (th, cold-warm, matrix, overhead, artifacts,
+ *                                          streaming)
  *   npm run bench -- --rounds 5            rounds of every figure (defaults below)
  *   npm run bench -- --write-doc           also write docs/BENCHMARKS.md
  *   npm run bench -- --json out.json       also write every sample as JSON
  *   npm run bench -- --th-modules 20       size of the Template Haskell module set (default 10)
+ *   npm run bench -- --cache-sizes 100mb,1gb,3gb   closure sizes of the cache-scale figure
+ *                                          (default 100mb,1gb; one round each)
  *
  * Progress goes to stderr. The benchmark fails only when a run breaks; no figure is a test.
  */
@@ -24,16 +27,28 @@ import { progress } from '../bench/measure.js'
 import { removeOfflineNixSettings, StoreLedger } from '../bench/nix-store.js'
 import { benchOverhead } from '../bench/overhead.js'
 import { renderReport, type BenchReport } from '../bench/report.js'
+import { benchCacheScale, CACHE_SIZES, type CacheSize } from '../bench/cache-scale.js'
+import { benchStreaming } from '../bench/streaming.js'
 import { benchTemplateHaskell } from '../bench/th.js'
 
-const FIGURES = ['th', 'cold-warm', 'matrix', 'overhead', 'artifacts'] as const
+const FIGURES = [
+  'th',
+  'cold-warm',
+  'matrix',
+  'overhead',
+  'artifacts',
+  'streaming',
+  'cache-scale'
+] as const
 type Figure = (typeof FIGURES)[number]
 const DEFAULT_ROUNDS: Record<Figure, number> = {
   th: 3,
   'cold-warm': 3,
   matrix: 3,
   overhead: 2,
-  artifacts: 3
+  artifacts: 3,
+  streaming: 2,
+  'cache-scale': 1
 }
 
 const { values } = parseArgs({
@@ -42,7 +57,8 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     'write-doc': { type: 'boolean', default: false },
     json: { type: 'string' },
-    'th-modules': { type: 'string' }
+    'th-modules': { type: 'string' },
+    'cache-sizes': { type: 'string' }
   }
 })
 
@@ -103,6 +119,16 @@ try {
     }
     if (wanted('artifacts'))
       report.artifacts = await benchArtifacts({ services, payloads, rounds: rounds('artifacts') })
+    if (wanted('streaming'))
+      report.streaming = await benchStreaming({ ...common, rounds: rounds('streaming') })
+    if (wanted('cache-scale')) {
+      const sizes = (values['cache-sizes'] ?? '100mb,1gb').split(',').map((s) => s.trim())
+      for (const size of sizes) {
+        if (!CACHE_SIZES.includes(size as CacheSize))
+          throw new Error(`unknown cache size ${size}; known: ${CACHE_SIZES.join(', ')}`)
+      }
+      report.cacheScale = await benchCacheScale({ ...common, sizes: sizes as CacheSize[] })
+    }
   }
 } finally {
   progress('removing the store paths this benchmark created')

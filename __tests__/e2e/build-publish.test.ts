@@ -107,6 +107,30 @@ describe('four targets through the whole action', () => {
     expect(first.main.summary).toContain('<th>ELF machine</th>')
   })
 
+  test('targets stream through the step: groups in target order, every target line names its target', () => {
+    const titles = first.main.groups.map((g) => g.title)
+    const perTarget = titles.filter((t) => /^(build|verify) /.test(t)).map((t) => t.split(':')[0])
+    expect(perTarget).toEqual(
+      TARGETS.split(', ').flatMap((target) => [`build ${target}`, `verify ${target}`])
+    )
+    for (const group of first.main.groups.filter((g) => /^(build|verify) /.test(g.title))) {
+      const target = /^\w+ (\S+):/.exec(group.title)?.[1]
+      // The runner shows the group's own ##[group] header among its lines.
+      const ownLines = group.lines.filter((l) => !l.startsWith('##['))
+      expect(ownLines.length).toBeGreaterThan(0)
+      expect(ownLines.filter((l) => !l.startsWith(`[${target}] `))).toEqual([])
+    }
+    for (const target of TARGETS.split(', ')) {
+      expect(first.main.log).toContainEqual(
+        expect.stringMatching(new RegExp(`^\\[${target}\\] packaged hello-`))
+      )
+      expect(first.main.log).toContainEqual(
+        expect.stringMatching(new RegExp(`^\\[${target}\\] uploaded artifact hello-`))
+      )
+    }
+    expect(first.main.log).toContainEqual(expect.stringMatching(/streaming pipeline$/))
+  })
+
   test('downloaded archives hold the store executable byte for byte, mode 0755, runnable, and match SHA256SUMS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'download-'))
     for (const result of results(first)) {

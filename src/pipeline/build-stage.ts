@@ -1,12 +1,10 @@
 /**
- * Build stage: every planned target builds on its own, several at once (bounded), and one
- * failure never stops the others. Output is captured per target and printed in that target's
- * own log group when it finishes, so concurrent builds do not interleave in the log.
+ * Build stage of one target: the builder's outcome becomes a result that a failure or a throw
+ * cannot break. The output is captured and goes to the target's own log group, so concurrent
+ * builds never interleave in the log.
  */
-import * as core from '@actions/core'
-import pLimit from 'p-limit'
 import type { PlannedTarget } from '../plan.js'
-import { printUntrusted } from '../report/untrusted-log.js'
+import type { TargetLog } from './target-log.js'
 
 export interface BuildOutcome {
   ok: boolean
@@ -43,54 +41,42 @@ function withLogTail(error: string, log: string): string {
   return tail === '' ? error : `${error}; the log ends with:\n${tail}`
 }
 
-export async function buildTargets(
-  targets: readonly PlannedTarget[],
-  build: TargetBuilder,
-  maxParallel: number
-): Promise<TargetBuild[]> {
-  const limit = pLimit(maxParallel)
-  core.info(`building ${targets.length} target(s), ${maxParallel} at a time`)
-  return Promise.all(
-    targets.map((target) =>
-      limit(async (): Promise<TargetBuild> => {
-        const started = Date.now()
-        let outcome: BuildOutcome
-        try {
-          outcome = await build(target)
-        } catch (error) {
-          outcome = {
-            ok: false,
-            outPaths: [],
-            log: '',
-            error: error instanceof Error ? error.message : String(error)
-          }
-        }
-        const outPath = outcome.outPaths[0] ?? null
-        const ok = outcome.ok && outPath !== null
-        const result: TargetBuild = {
-          target: target.target,
-          ok,
-          outPath,
-          error: ok
-            ? null
-            : withLogTail(outcome.error ?? 'the build produced no output path', outcome.log),
-          log: outcome.log,
-          durationMs: Date.now() - started
-        }
-        printBuildLog(result)
-        return result
-      })
-    )
-  )
+/** Builds one target; a throw or a build without an output path is a failed build, not a crash. */
+export async function buildTarget(
+  target: PlannedTarget,
+  build: TargetBuilder
+): Promise<TargetBuild> {
+  const started = Date.now()
+  let outcome: BuildOutcome
+  try {
+    outcome = await build(target)
+  } catch (error) {
+    outcome = {
+      ok: false,
+      outPaths: [],
+      log: '',
+      error: error instanceof Error ? error.message : String(error)
+    }
+  }
+  const outPath = outcome.outPaths[0] ?? null
+  const ok = outcome.ok && outPath !== null
+  return {
+    target: target.target,
+    ok,
+    outPath,
+    error: ok
+      ? null
+      : withLogTail(outcome.error ?? 'the build produced no output path', outcome.log),
+    log: outcome.log,
+    durationMs: Date.now() - started
+  }
 }
 
-function printBuildLog(result: TargetBuild): void {
+export function logBuild(result: TargetBuild, log: TargetLog): void {
   const seconds = (result.durationMs / 1000).toFixed(1)
-  core.startGroup(`build ${result.target}: ${result.ok ? 'ok' : 'FAILED'} in ${seconds} s`)
-  try {
-    printUntrusted(result.log.trimEnd())
-    core.info(result.ok ? `output: ${result.outPath}` : `error: ${result.error}`)
-  } finally {
-    core.endGroup()
-  }
+  log.progress(`build ${result.ok ? 'ok' : 'FAILED'} in ${seconds} s`)
+  log.group(`build ${result.target}: ${result.ok ? 'ok' : 'FAILED'} in ${seconds} s`, () => {
+    log.untrusted(result.log.trimEnd())
+    log.info(result.ok ? `output: ${result.outPath}` : `error: ${result.error}`)
+  })
 }

@@ -1,8 +1,11 @@
 /**
- * The main step: inputs -> plan -> (install, restore) -> build -> verify -> publish.
+ * The main step: inputs -> plan -> (install, restore) -> every target's own
+ * build -> verify -> package -> upload (target-flow.ts) -> whole-run steps (whole-run.ts).
  * Each stage takes the previous stage's value; nothing reaches back.
  */
 import * as core from '@actions/core'
+import { mkdir } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
@@ -13,13 +16,14 @@ import { buildPlan, type BuildPlan, type PlannedTarget } from '../plan.js'
 import { addPlanToSummary, logPlan } from '../report/plan-report.js'
 import { addResultsToSummary, annotateFailures } from '../report/results-report.js'
 import { Output, State } from '../state.js'
-import { buildTargets, type BuildOutcome, type TargetBuild } from './build-stage.js'
-import { packageTargets } from './package-stage.js'
-import { publishTargets, type PublishOutcome } from './publish-stage.js'
+import { resolveArchiveMtime } from '../publish/archive.js'
+import type { BuildOutcome } from './build-stage.js'
+import { commitTime } from './package-stage.js'
 import { stepFailure, type TargetResult } from './results.js'
+import { pipelineModeFromEnv, runTargets } from './run-targets.js'
 import { setUp } from './setup-stage.js'
 import { reportSkippedFeatures } from './skipped-features.js'
-import { verifyTargets } from './verify-stage.js'
+import { finishRun } from './whole-run.js'
 
 /** Mask secrets before anything can print them, even a validation error. */
 function maskSecrets(): void {
@@ -39,23 +43,6 @@ async function buildPlannedTarget(target: PlannedTarget): Promise<BuildOutcome> 
     error: outcome.ok
       ? undefined
       : `nix build of ${target.installable} failed (exit ${outcome.exitCode})`
-  }
-}
-
-function initialResult(plan: BuildPlan, build: TargetBuild): TargetResult {
-  const planned = plan.targets.find((t) => t.target === build.target) as PlannedTarget
-  return {
-    target: build.target,
-    system: planned.system,
-    strategy: planned.strategy,
-    status: build.ok ? 'ok' : 'failed',
-    failedStage: build.ok ? null : 'build',
-    error: build.error,
-    storePath: build.outPath,
-    executables: [],
-    archive: null,
-    artifact: null,
-    durationsMs: { build: build.durationMs, verify: 0, package: 0, upload: 0 }
   }
 }
 
@@ -89,36 +76,42 @@ async function buildVerifyPublish(
   inputs: Inputs,
   plan: BuildPlan,
   workspace: string
-): Promise<PublishOutcome> {
-  const projectDir = resolve(workspace, plan.projectDir)
-  const builds = await buildTargets(plan.targets, buildPlannedTarget, inputs.maxParallel)
-  const built = builds.map((build) => initialResult(plan, build))
-  const verified = await verifyTargets(built, {
-    executables: inputs.executables,
-    smoke:
-      inputs.smokeArgs.length === 0
-        ? null
-        : {
-            args: inputs.smokeArgs,
-            expect: inputs.smokeExpect,
-            timeoutSec: inputs.smokeTimeoutSec
-          },
-    maxParallel: inputs.maxParallel
+): Promise<{ results: TargetResult[]; checksumsError: string | null }> {
+  const outDir = artifactsDir()
+  await mkdir(outDir, { recursive: true })
+  const mtime = resolveArchiveMtime({
+    env: process.env,
+    commitTime: await commitTime(resolve(workspace, plan.projectDir))
   })
-  const packaged = await core.group('Packaging', () =>
-    packageTargets(verified, plan.targets, {
-      format: inputs.archive,
-      outDir: artifactsDir(),
-      projectDir,
-      checksumsFile: plan.checksumsArtifact
-    })
+  core.info(`archive entries get mtime ${mtime}`)
+  const upload = inputs.upload
+    ? {
+        retentionDays: inputs.retentionDays,
+        nameSource: `the artifact-name input ${JSON.stringify(inputs.artifactName)}`
+      }
+    : null
+  const results = await runTargets(
+    plan.targets,
+    {
+      build: buildPlannedTarget,
+      verify: {
+        executables: inputs.executables,
+        smoke:
+          inputs.smokeArgs.length === 0
+            ? null
+            : {
+                args: inputs.smokeArgs,
+                expect: inputs.smokeExpect,
+                timeoutSec: inputs.smokeTimeoutSec
+              }
+      },
+      package: { format: inputs.archive, outDir, mtime, xzThreads: availableParallelism() },
+      upload
+    },
+    { maxParallel: inputs.maxParallel, mode: pipelineModeFromEnv() }
   )
-  return publishTargets(packaged.results, plan, {
-    upload: inputs.upload,
-    retentionDays: inputs.retentionDays,
-    artifactNameTemplate: inputs.artifactName,
-    checksumsFile: packaged.checksumsFile
-  })
+  const { checksumsError } = await finishRun(results, plan, { outDir, upload })
+  return { results, checksumsError }
 }
 
 export async function runMain(): Promise<void> {

@@ -1,18 +1,23 @@
 /**
- * Package stage: one reproducible archive per verified target in artifacts-dir, then a
- * SHA256SUMS file over them, named after the step's targets so matrix jobs never collide.
- * Archives are written to a temporary name and renamed, so a
- * failure never leaves a half-written archive to publish.
+ * Package stage of one target: one reproducible archive in artifacts-dir. Archives are written
+ * to a temporary name and renamed, so a failure never leaves a half-written archive to publish.
  */
-import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { ArchiveFormat } from '../inputs/index.js'
 import { ARCHIVE_EXTENSIONS, type PlannedTarget } from '../plan.js'
-import { createArchive, resolveArchiveMtime } from '../publish/archive.js'
-import { sha256File, writeSha256Sums } from '../publish/checksums.js'
+import { createArchive } from '../publish/archive.js'
+import { sha256File } from '../publish/checksums.js'
 import { failTarget, type TargetResult } from './results.js'
+import type { TargetLog } from './target-log.js'
+
+export interface PackageSettings {
+  format: ArchiveFormat
+  outDir: string
+  /** The one mtime of every archive entry. */
+  mtime: number
+  /** Threads one xz may use. */
+  xzThreads: number
+}
 
 /** The commit time of the project, so archives of one commit are the same bytes on every run. */
 export async function commitTime(cwd: string): Promise<number | null> {
@@ -28,52 +33,58 @@ export async function commitTime(cwd: string): Promise<number | null> {
   }
 }
 
-export async function packageTargets(
-  results: readonly TargetResult[],
-  planned: readonly PlannedTarget[],
-  options: { format: ArchiveFormat; outDir: string; projectDir: string; checksumsFile: string }
-): Promise<{ results: TargetResult[]; checksumsFile: string | null }> {
-  await mkdir(options.outDir, { recursive: true })
-  const mtime = resolveArchiveMtime({
-    env: process.env,
-    commitTime: await commitTime(options.projectDir)
-  })
-  const extension = ARCHIVE_EXTENSIONS[options.format]
-  const packaged: TargetResult[] = []
-  for (const result of results) {
-    const plan = planned.find((p) => p.target === result.target)
-    if (result.status !== 'ok' || !plan) {
-      packaged.push(result)
-      continue
+/**
+ * How many archives may be written at once: an xz archive already uses every core (and memory
+ * per thread), so one at a time; the other formats compress on one core each.
+ */
+export function compressionSlots(format: ArchiveFormat, cores: number): number {
+  return format === 'tar.xz' ? 1 : Math.max(1, cores)
+}
+
+export async function packageTarget(
+  result: TargetResult,
+  plan: PlannedTarget,
+  settings: PackageSettings
+): Promise<TargetResult> {
+  if (result.status !== 'ok') return result
+  const started = Date.now()
+  const extension = ARCHIVE_EXTENSIONS[settings.format]
+  try {
+    const archive = await createArchive({
+      files: result.executables.map((e) => e.path),
+      outDir: settings.outDir,
+      name: plan.artifactName.slice(0, plan.artifactName.length - extension.length),
+      format: settings.format,
+      mtime: settings.mtime,
+      xzThreads: settings.xzThreads
+    })
+    return {
+      ...result,
+      archive: {
+        file: archive.fileName,
+        path: archive.path,
+        size: archive.bytes,
+        sha256: await sha256File(archive.path)
+      },
+      durationsMs: { ...result.durationsMs, package: Date.now() - started }
     }
-    const started = Date.now()
-    try {
-      const archive = await createArchive({
-        files: result.executables.map((e) => e.path),
-        outDir: options.outDir,
-        name: plan.artifactName.slice(0, plan.artifactName.length - extension.length),
-        format: options.format,
-        mtime
-      })
-      packaged.push({
-        ...result,
-        archive: {
-          file: archive.fileName,
-          path: archive.path,
-          size: archive.bytes,
-          sha256: await sha256File(archive.path)
-        },
-        durationsMs: { ...result.durationsMs, package: Date.now() - started }
-      })
-    } catch (error) {
-      packaged.push(failTarget(result, 'package', `packaging failed: ${(error as Error).message}`))
-    }
+  } catch (error) {
+    return failTarget(
+      { ...result, durationsMs: { ...result.durationsMs, package: Date.now() - started } },
+      'package',
+      `packaging failed: ${(error as Error).message}`
+    )
   }
-  const archives = packaged.flatMap((r) => (r.archive ? [r.archive.path] : []))
-  if (archives.length === 0) return { results: packaged, checksumsFile: null }
-  const sums = await writeSha256Sums(archives, {
-    outPath: join(options.outDir, options.checksumsFile)
-  })
-  core.info(`wrote ${sums.path} for ${archives.length} archive(s) (mtime ${mtime})`)
-  return { results: packaged, checksumsFile: sums.path }
+}
+
+export function logPackage(result: TargetResult, log: TargetLog): void {
+  const seconds = (result.durationsMs.package / 1000).toFixed(1)
+  if (result.archive) {
+    const line = `packaged ${result.archive.file} (${result.archive.size} bytes, sha256 ${result.archive.sha256}) in ${seconds} s`
+    log.progress(line)
+    log.info(line)
+  } else if (result.failedStage === 'package') {
+    log.progress(`package FAILED in ${seconds} s`)
+    log.info(`error: ${result.error}`)
+  }
 }

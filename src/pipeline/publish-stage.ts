@@ -1,73 +1,47 @@
 /**
- * Publish stage: one artifact per packaged target (the archive itself), then the step's
- * SHA256SUMS file as its own artifact. Upload failures fail their own target after every
- * other upload ran.
+ * Publish stage: one artifact per packaged target (the archive itself), uploaded as soon as
+ * that target is packaged. A failed upload fails its own target only.
  */
-import * as core from '@actions/core'
-import { artifactsDir } from '../paths.js'
-import type { BuildPlan } from '../plan.js'
-import { SHA256SUMS, sha256File } from '../publish/checksums.js'
-import { uploadArtifacts, type UploadRequest } from '../publish/upload.js'
+import { uploadArtifacts, type UploadOptions, type UploadedArtifact } from '../publish/upload.js'
 import { failTarget, type TargetResult } from './results.js'
+import type { TargetLog } from './target-log.js'
 
-export interface PublishOutcome {
-  results: TargetResult[]
-  /** Why the SHA256SUMS artifact failed to upload, if it did: this fails the step. */
-  checksumsError: string | null
+export async function uploadTarget(
+  result: TargetResult,
+  options: UploadOptions
+): Promise<TargetResult> {
+  if (result.status !== 'ok' || result.archive === null) return result
+  const [upload] = await uploadArtifacts(
+    [
+      {
+        target: result.target,
+        name: result.archive.file,
+        file: result.archive.path,
+        sha256: result.archive.sha256
+      }
+    ],
+    options
+  )
+  return withUpload(result, upload as UploadedArtifact)
 }
 
-export async function publishTargets(
-  results: readonly TargetResult[],
-  plan: BuildPlan,
-  options: {
-    upload: boolean
-    retentionDays: number
-    artifactNameTemplate: string
-    checksumsFile: string | null
+function withUpload(result: TargetResult, upload: UploadedArtifact): TargetResult {
+  const withTime = { ...result, durationsMs: { ...result.durationsMs, upload: upload.durationMs } }
+  if (!upload.ok) return failTarget(withTime, 'upload', upload.error ?? 'upload failed')
+  return {
+    ...withTime,
+    artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest }
   }
-): Promise<PublishOutcome> {
-  const ready = results.filter((r) => r.status === 'ok' && r.archive !== null)
-  if (!options.upload || ready.length === 0) {
-    if (!options.upload) core.info(`upload: false - archives stay in ${artifactsDir()}`)
-    return { results: [...results], checksumsError: null }
+}
+
+export function logUpload(result: TargetResult, log: TargetLog): void {
+  const seconds = (result.durationsMs.upload / 1000).toFixed(1)
+  if (result.artifact) {
+    const line = `uploaded artifact ${result.artifact.name} (id ${result.artifact.id ?? 'unknown'}) in ${seconds} s`
+    log.progress(line)
+    log.info(line)
+  } else if (result.failedStage === 'upload') {
+    log.progress(`upload FAILED in ${seconds} s`)
+    log.info(`error: ${result.error}`)
   }
-  const requests: UploadRequest[] = ready.map((r) => ({
-    target: r.target,
-    name: r.archive!.file,
-    file: r.archive!.path,
-    sha256: r.archive!.sha256
-  }))
-  if (options.checksumsFile) {
-    const sums = options.checksumsFile
-    requests.push({
-      target: '',
-      name: plan.checksumsArtifact,
-      file: sums,
-      sha256: await sha256File(sums)
-    })
-  }
-  const uploaded = await core.group(`Uploading ${requests.length} artifact(s)`, () =>
-    uploadArtifacts(requests, {
-      retentionDays: options.retentionDays,
-      nameSource: `the artifact-name input ${JSON.stringify(options.artifactNameTemplate)}`
-    })
-  )
-  const sumsUpload = uploaded.find((u) => u.target === '')
-  const checksumsError = sumsUpload && !sumsUpload.ok ? sumsUpload.error : null
-  if (checksumsError)
-    core.error(checksumsError, { title: `static-cross: ${SHA256SUMS} upload failed` })
-  const published = results.map((result) => {
-    const upload = uploaded.find((u) => u.target === result.target)
-    if (!upload) return result
-    const withTime = {
-      ...result,
-      durationsMs: { ...result.durationsMs, upload: upload.durationMs }
-    }
-    if (!upload.ok) return failTarget(withTime, 'upload', upload.error ?? 'upload failed')
-    return {
-      ...withTime,
-      artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest }
-    }
-  })
-  return { results: published, checksumsError }
 }

@@ -1,22 +1,18 @@
 /**
- * Verify stage: find each built target's executables, then check ELF facts, static linking and
- * a smoke run under the target's qemu. Targets are checked concurrently (bounded); a problem
- * fails that target only.
+ * Verify stage of one target: find the built executables, then check ELF facts, static linking
+ * and a smoke run under the target's qemu. A problem fails that target only.
  */
-import * as core from '@actions/core'
-import pLimit from 'p-limit'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { TARGETS } from '../targets.js'
 import { sha256File } from '../publish/checksums.js'
 import { verifyExecutable, type SmokeSpec } from '../verify/index.js'
-import { printUntrusted } from '../report/untrusted-log.js'
 import { failTarget, type ExecutableResult, type TargetResult } from './results.js'
+import type { TargetLog } from './target-log.js'
 
 export interface VerifySettings {
   executables: readonly string[]
   smoke: SmokeSpec | null
-  maxParallel: number
 }
 
 /** The executables of a build output: the output itself when it is a file, else its bin/. */
@@ -91,62 +87,51 @@ async function verifyOne(
   }
 }
 
-export async function verifyTargets(
-  results: readonly TargetResult[],
+/** Checks one built target; a problem or a throw fails that target at verify. */
+export async function verifyTarget(
+  result: TargetResult,
   settings: VerifySettings
-): Promise<TargetResult[]> {
-  const limit = pLimit(settings.maxParallel)
-  return Promise.all(
-    results.map((result) =>
-      limit(async (): Promise<TargetResult> => {
-        if (result.status !== 'ok' || result.storePath === null) return result
-        const started = Date.now()
-        let verified: TargetResult
-        try {
-          const paths = await findExecutables(result.storePath, settings.executables)
-          const executables: ExecutableResult[] = []
-          for (const path of paths) executables.push(await verifyOne(path, result, settings))
-          const problems = executables.flatMap((e) => e.problems.map((p) => `${e.name}: ${p}`))
-          verified = { ...result, executables }
-          if (problems.length > 0) verified = failTarget(verified, 'verify', problems.join('; '))
-        } catch (error) {
-          verified = failTarget(result, 'verify', (error as Error).message)
-        }
-        verified = {
-          ...verified,
-          durationsMs: { ...verified.durationsMs, verify: Date.now() - started }
-        }
-        printVerifyLog(verified)
-        return verified
-      })
-    )
-  )
+): Promise<TargetResult> {
+  if (result.status !== 'ok' || result.storePath === null) return result
+  const started = Date.now()
+  let verified: TargetResult
+  try {
+    const paths = await findExecutables(result.storePath, settings.executables)
+    const executables: ExecutableResult[] = []
+    for (const path of paths) executables.push(await verifyOne(path, result, settings))
+    const problems = executables.flatMap((e) => e.problems.map((p) => `${e.name}: ${p}`))
+    verified = { ...result, executables }
+    if (problems.length > 0) verified = failTarget(verified, 'verify', problems.join('; '))
+  } catch (error) {
+    verified = failTarget(result, 'verify', (error as Error).message)
+  }
+  return {
+    ...verified,
+    durationsMs: { ...verified.durationsMs, verify: Date.now() - started }
+  }
 }
 
-function printVerifyLog(result: TargetResult): void {
+export function logVerify(result: TargetResult, log: TargetLog): void {
   const verdict = result.status === 'ok' ? 'ok' : 'FAILED'
-  core.startGroup(
-    `verify ${result.target}: ${verdict} in ${(result.durationsMs.verify / 1000).toFixed(1)} s`
-  )
-  try {
+  const seconds = (result.durationsMs.verify / 1000).toFixed(1)
+  log.progress(`verify ${verdict} in ${seconds} s`)
+  log.group(`verify ${result.target}: ${verdict} in ${seconds} s`, () => {
     for (const exe of result.executables) {
       const elf = exe.elf
         ? `${exe.elf.machineName}, ELF${exe.elf.class}, ${exe.elf.endian}-endian, ${exe.elf.type}`
         : 'not ELF'
-      core.info(
+      log.info(
         `${exe.name}: ${elf}, ${exe.static ? 'static' : 'NOT static'}, ${exe.size} bytes, sha256 ${exe.sha256}`
       )
-      for (const problem of exe.problems) core.info(`  problem: ${problem}`)
+      for (const problem of exe.problems) log.info(`  problem: ${problem}`)
       if (exe.smoke) {
-        core.info(
+        log.info(
           `  smoke: ${exe.smoke.ok ? 'ok' : 'failed'} (${exe.smoke.command.join(' ')}, ${exe.smoke.durationMs} ms):`
         )
-        printUntrusted(exe.smoke.output.trimEnd())
+        log.untrusted(exe.smoke.output.trimEnd())
       }
     }
     if (result.status === 'failed' && result.failedStage === 'verify')
-      core.info(`error: ${result.error}`)
-  } finally {
-    core.endGroup()
-  }
+      log.info(`error: ${result.error}`)
+  })
 }

@@ -4,7 +4,7 @@
  * (SOURCE_DATE_EPOCH or the commit time), owner and group 0 with no names, mode 0755, and nothing
  * else — so the same executable always gives the same bytes. tar-stream and yazl write the
  * containers rather than whatever tar or zip the runner has; xz compression uses the `xz` program
- * single-threaded, gzip uses Node's zlib.
+ * multi-threaded with a fixed block size (see compressWithXz), gzip uses Node's zlib.
  *
  * Every archive is written under a temporary name in the output directory and renamed into
  * place, so a half-written archive is never visible under its real name.
@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { chmod, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { basename, join } from 'node:path'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -158,6 +159,8 @@ export interface CreateArchiveOptions {
   mtime?: number
   /** xz preset 0-9 (default 6, xz's own default). */
   xzLevel?: number
+  /** Threads xz may use (default: the cores Node sees); the bytes do not depend on it. */
+  xzThreads?: number
 }
 
 export interface ArchiveResult {
@@ -246,7 +249,7 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
         )
         break
       case 'tar.xz':
-        await compressWithXz(tarStream(entries, mtime), tempPath, xzLevel)
+        await compressWithXz(tarStream(entries, mtime), tempPath, xzLevel, options.xzThreads)
         break
       case 'zip':
         await pipeline(zipStream(entries, mtime), createWriteStream(tempPath, { mode: 0o644 }))
@@ -261,13 +264,36 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
   return { path: finalPath, fileName, format, bytes: size, entries: entries.map((e) => e.name) }
 }
 
+/**
+ * xz's multi-threaded encoder cuts its input into blocks and compresses them independently, so
+ * its output depends on the block size and not on the thread count; a fixed block size gives
+ * the same bytes on any number of cores. 8 MiB (the preset-6 dictionary) lets a 50 MB
+ * executable keep several threads busy, for about 1 % more bytes than one block.
+ */
+export const XZ_BLOCK_SIZE = '8MiB'
+
+/** xz arguments for reproducible multi-threaded compression. */
+export function xzArguments(level: number, threads: number): string[] {
+  // At least 2: xz switches to its single-threaded encoder at -T1, which writes other bytes
+  // (5.4 knows -T+1 for this, older releases do not).
+  const mtThreads = Math.max(2, Math.floor(threads))
+  return [
+    '-z',
+    '-c',
+    `-T${mtThreads}`,
+    `--block-size=${XZ_BLOCK_SIZE}`,
+    `-${level}`,
+    '--check=crc64'
+  ]
+}
+
 export async function compressWithXz(
   source: Readable,
   outPath: string,
-  level: number
+  level: number,
+  threads: number = availableParallelism()
 ): Promise<void> {
-  // -T1: single-threaded, so the output does not depend on the number of cores.
-  const xz = spawn('xz', ['-z', '-c', '-T1', `-${level}`, '--check=crc64'], {
+  const xz = spawn('xz', xzArguments(level, threads), {
     stdio: ['pipe', 'pipe', 'pipe']
   })
   const stderr: Buffer[] = []

@@ -6,12 +6,19 @@
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 
-export function printUntrusted(text: string): void {
+export function printUntrusted(text: string, linePrefix = ''): void {
   if (text === '') return
   const token = randomBytes(16).toString('hex')
   core.info(`::stop-commands::${token}`)
   try {
-    core.info(text)
+    core.info(
+      linePrefix === ''
+        ? text
+        : text
+            .split('\n')
+            .map((line) => linePrefix + line)
+            .join('\n')
+    )
   } finally {
     core.info(`::${token}::`)
   }

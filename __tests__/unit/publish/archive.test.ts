@@ -8,7 +8,8 @@ import {
   readFile,
   rm,
   stat,
-  utimes
+  utimes,
+  writeFile
 } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +23,7 @@ import {
   DEFAULT_NAME_TEMPLATE,
   renderName,
   resolveArchiveMtime,
+  xzArguments,
   type ArchiveFormat
 } from '../../../src/publish/archive.js'
 import { buildFixtures } from '../../../test-support/fixtures/c/build.js'
@@ -407,5 +409,56 @@ describe('compressWithXz', () => {
     await expect(compressWithXz(data, '/dev/full', 0)).rejects.toThrow(
       /writing \/dev\/full failed: ENOSPC/
     )
+  })
+})
+
+describe('multi-threaded xz', () => {
+  test('one input compressed with 1 and with 4 threads gives the same bytes, in several blocks', async () => {
+    const out = await freshDir('xz-threads')
+    // 20 MB of varied but compressible bytes: more than two 8 MiB blocks, so the threads share work.
+    const input = join(out, 'big')
+    const chunk = Buffer.alloc(1024 * 1024)
+    let seed = 12345
+    const parts: Buffer[] = []
+    for (let i = 0; i < 20; i++) {
+      for (let j = 0; j < chunk.length; j++) {
+        seed = (seed * 1103515245 + 12345) >>> 0
+        chunk[j] = 97 + ((seed >>> 16) % 16)
+      }
+      parts.push(Buffer.from(chunk))
+    }
+    await writeFile(input, Buffer.concat(parts))
+    const oneDir = await freshDir('xz-1')
+    const fourDir = await freshDir('xz-4')
+    const one = await createArchive({
+      files: [input],
+      outDir: oneDir,
+      name: 'a',
+      mtime: MTIME,
+      xzThreads: 1
+    })
+    const four = await createArchive({
+      files: [input],
+      outDir: fourDir,
+      name: 'a',
+      mtime: MTIME,
+      xzThreads: 4
+    })
+    expect((await readFile(four.path)).equals(await readFile(one.path))).toBe(true)
+    const { stdout } = await run('xz', ['--list', '--robot', one.path])
+    const totals = stdout.split('\n').find((line) => line.startsWith('totals\t'))
+    expect(Number(totals?.split('\t')[2])).toBeGreaterThanOrEqual(3)
+  }, 120000)
+
+  test('xz is asked for its multi-threaded encoder even with one thread, with a fixed block size', () => {
+    expect(xzArguments(6, 1)).toEqual([
+      '-z',
+      '-c',
+      '-T2',
+      '--block-size=8MiB',
+      '-6',
+      '--check=crc64'
+    ])
+    expect(xzArguments(9, 8)).toContain('-T8')
   })
 })
