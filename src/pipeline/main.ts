@@ -11,6 +11,7 @@ import { artifactsDir } from '../paths.js'
 import { buildPlan, type BuildPlan, type PlannedTarget } from '../plan.js'
 import { addPlanToSummary, logPlan } from '../report/plan-report.js'
 import { addResultsToSummary, annotateFailures } from '../report/results-report.js'
+import { addSbomsToSummary } from '../sbom/summary.js'
 import { Output, State } from '../state.js'
 import { buildTargets, type BuildOutcome, type TargetBuild } from './build-stage.js'
 import { packageTargets } from './package-stage.js'
@@ -109,7 +110,8 @@ async function buildVerifyPublish(
       format: inputs.archive,
       outDir: artifactsDir(),
       projectDir,
-      checksumsFile: plan.checksumsArtifact
+      checksumsFile: plan.checksumsArtifact,
+      project: { name: plan.name, version: plan.version }
     })
   )
   return publishTargets(packaged.results, plan, {
@@ -151,6 +153,7 @@ export async function runMain(): Promise<void> {
     if (inputs.summary) {
       try {
         addResultsToSummary(results, `static-cross: ${plan.name} ${plan.version}`)
+        addSbomsToSummary(results)
         await core.summary.write()
       } catch (error) {
         core.warning(`could not write the job summary: ${(error as Error).message}`)

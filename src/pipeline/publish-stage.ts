@@ -1,6 +1,6 @@
 /**
- * Publish stage: one artifact per packaged target (the archive itself), then the step's
- * SHA256SUMS file as its own artifact. Upload failures fail their own target after every
+ * Publish stage: per packaged target the archive and its SBOM, each its own artifact, then the
+ * step's SHA256SUMS file as its own artifact. Upload failures fail their own target after every
  * other upload ran.
  */
 import * as core from '@actions/core'
@@ -15,6 +15,9 @@ export interface PublishOutcome {
   /** Why the SHA256SUMS artifact failed to upload, if it did: this fails the step. */
   checksumsError: string | null
 }
+
+/** Uploads are matched back to targets by key; a target's SBOM upload has its own. */
+const sbomUploadKey = (target: string): string => `sbom:${target}`
 
 export async function publishTargets(
   results: readonly TargetResult[],
@@ -37,6 +40,15 @@ export async function publishTargets(
     file: r.archive!.path,
     sha256: r.archive!.sha256
   }))
+  for (const r of ready) {
+    if (!r.sbom) continue
+    requests.push({
+      target: sbomUploadKey(r.target),
+      name: r.sbom.file,
+      file: r.sbom.path,
+      sha256: r.sbom.sha256
+    })
+  }
   if (options.checksumsFile) {
     const sums = options.checksumsFile
     requests.push({
@@ -59,14 +71,27 @@ export async function publishTargets(
   const published = results.map((result) => {
     const upload = uploaded.find((u) => u.target === result.target)
     if (!upload) return result
+    const sbomUpload = uploaded.find((u) => u.target === sbomUploadKey(result.target))
     const withTime = {
       ...result,
-      durationsMs: { ...result.durationsMs, upload: upload.durationMs }
+      durationsMs: {
+        ...result.durationsMs,
+        upload: upload.durationMs + (sbomUpload?.durationMs ?? 0)
+      }
     }
     if (!upload.ok) return failTarget(withTime, 'upload', upload.error ?? 'upload failed')
+    if (sbomUpload && !sbomUpload.ok)
+      return failTarget(withTime, 'upload', sbomUpload.error ?? 'SBOM upload failed')
     return {
       ...withTime,
-      artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest }
+      artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest },
+      sbom:
+        result.sbom && sbomUpload
+          ? {
+              ...result.sbom,
+              artifact: { name: sbomUpload.name, id: sbomUpload.id, url: sbomUpload.url }
+            }
+          : result.sbom
     }
   })
   return { results: published, checksumsError }
