@@ -11,6 +11,7 @@ import { artifactsDir } from '../paths.js'
 import { buildPlan, type BuildPlan, type PlannedTarget } from '../plan.js'
 import { addPlanToSummary, logPlan } from '../report/plan-report.js'
 import { addResultsToSummary, annotateFailures } from '../report/results-report.js'
+import { addThAuditToSummary } from '../audit/summary.js'
 import { addSbomsToSummary } from '../sbom/summary.js'
 import { Output, State } from '../state.js'
 import { buildTargets, type BuildOutcome, type TargetBuild } from './build-stage.js'
@@ -153,6 +154,7 @@ export async function runMain(): Promise<void> {
     if (inputs.summary) {
       try {
         addResultsToSummary(results, `static-cross: ${plan.name} ${plan.version}`)
+        addThAuditToSummary(results)
         addSbomsToSummary(results)
         await core.summary.write()
       } catch (error) {

@@ -10,10 +10,11 @@ import { getExecOutput } from '@actions/exec'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ArchiveFormat } from '../inputs/index.js'
-import { ARCHIVE_EXTENSIONS, type PlannedTarget } from '../plan.js'
+import { ARCHIVE_EXTENSIONS, HOST_SYSTEM, type PlannedTarget } from '../plan.js'
 import { createArchive, resolveArchiveMtime } from '../publish/archive.js'
 import { sha256File, writeSha256Sums } from '../publish/checksums.js'
-import { sbomForTarget } from '../sbom/index.js'
+import { auditTarget } from '../audit/index.js'
+import { readTargetClosure, sbomForTarget } from '../sbom/index.js'
 import { failTarget, type TargetResult } from './results.js'
 
 /** The commit time of the project, so archives of one commit are the same bytes on every run. */
@@ -65,13 +66,25 @@ export async function packageTargets(
         format: options.format,
         mtime
       })
+      const closure = await readTargetClosure(result.storePath ?? '').catch((error: Error) => {
+        throw new Error(`reading the Nix closure for the SBOM failed: ${error.message}`)
+      })
       const sbom = await sbomForTarget({
-        storePath: result.storePath ?? '',
+        closure,
         outDir: options.outDir,
         baseName,
         subject: { ...options.project, target: result.target, timestamp: mtime }
       }).catch((error: Error) => {
         throw new Error(`writing the SBOM failed: ${error.message}`)
+      })
+      // The audit informs; a gap in it never stops a verified executable from shipping.
+      const templateHaskell = await auditTarget(
+        closure.closure,
+        closure.haskell,
+        HOST_SYSTEM
+      ).catch((error: Error) => {
+        core.warning(`${result.target}: the Template Haskell audit failed: ${error.message}`)
+        return null
       })
       core.info(
         `${result.target}: ${sbom.file} lists ${sbom.components} store path(s) of the ${sbom.closure} closure`
@@ -85,6 +98,7 @@ export async function packageTargets(
           sha256: await sha256File(archive.path)
         },
         sbom: { ...sbom, artifact: null },
+        templateHaskell,
         durationsMs: { ...result.durationsMs, package: Date.now() - started }
       })
     } catch (error) {

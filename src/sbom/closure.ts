@@ -13,6 +13,12 @@ export interface DerivationFacts {
   version: string | null
   /** meta as the derivation's environment records it (JSON), when it does. */
   meta: Record<string, unknown> | null
+  /** The system the derivation builds on (a target system means an emulated build). */
+  system: string | null
+  /** The `src` the derivation builds from (a directory or tarball in the store). */
+  src: string | null
+  /** Every GHC option the derivation passes (configureFlags' --ghc-option=... and ghcFlags). */
+  ghcOptions: string[]
 }
 
 export interface ClosurePath {
@@ -73,6 +79,21 @@ function parseMeta(env: Record<string, unknown>): Record<string, unknown> | null
   }
 }
 
+/**
+ * GHC options as nixpkgs' Haskell builder passes them: `--ghc-option=<opt>` / `--ghc-options=<opts>`
+ * in configureFlags (how its cross set-up adds `-fexternal-interpreter -pgmi <wrapper>`).
+ */
+export function ghcOptionsOf(env: Record<string, unknown>): string[] {
+  const words = [asString(env.configureFlags), asString(env.ghcFlags)]
+    .flatMap((v) => (v === null ? [] : v.split(/\s+/)))
+    .filter((w) => w !== '')
+  return words.flatMap((word) => {
+    const m = /^--ghc-options?=(.*)$/.exec(word)
+    if (m) return (m[1] ?? '').split(',').filter((o) => o !== '')
+    return word.startsWith('-') && !word.startsWith('--') ? [word] : []
+  })
+}
+
 /** Parse `nix show-derivation` / `nix derivation show` output: derivation path -> facts. */
 export function parseDerivations(stdout: string): Map<string, DerivationFacts> {
   const parsed: unknown = JSON.parse(stdout)
@@ -88,7 +109,10 @@ export function parseDerivations(stdout: string): Map<string, DerivationFacts> {
       name: asString(env.name) ?? asString(drv.name),
       pname: asString(env.pname),
       version: asString(env.version),
-      meta: parseMeta(env)
+      meta: parseMeta(env),
+      system: asString(drv.system) ?? asString(env.system),
+      src: asString(env.src),
+      ghcOptions: ghcOptionsOf(env)
     })
   }
   return facts

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sha256File } from '../publish/checksums.js'
-import { queryClosure } from './closure.js'
+import { queryClosure, type NixClosure } from './closure.js'
 import { closureToCycloneDx, type SbomSubject } from './cyclonedx.js'
 import { haskellPackagesIn, type HaskellPackage } from './haskell.js'
 
@@ -24,19 +24,30 @@ export interface SbomFile {
   haskellPackages: string[]
 }
 
-export async function sbomForTarget(options: {
-  storePath: string
-  outDir: string
-  /** The archive's name without its extension. */
-  baseName: string
-  subject: SbomSubject
-}): Promise<SbomFile> {
-  const closure = await queryClosure(options.storePath)
+/** A target's closure and the Haskell packages registered in it: read once, for SBOM and audit. */
+export interface TargetClosure {
+  closure: NixClosure
+  haskell: Map<string, HaskellPackage[]>
+}
+
+export async function readTargetClosure(storePath: string): Promise<TargetClosure> {
+  const closure = await queryClosure(storePath)
   const haskell = new Map<string, HaskellPackage[]>()
   for (const entry of closure.paths) {
     const found = await haskellPackagesIn(entry.path)
     if (found.length > 0) haskell.set(entry.path, found)
   }
+  return { closure, haskell }
+}
+
+export async function sbomForTarget(options: {
+  closure: TargetClosure
+  outDir: string
+  /** The archive's name without its extension. */
+  baseName: string
+  subject: SbomSubject
+}): Promise<SbomFile> {
+  const { closure, haskell } = options.closure
   const text = closureToCycloneDx(closure, options.subject, haskell)
   const file = `${options.baseName}${SBOM_EXTENSION}`
   const path = join(options.outDir, file)

@@ -55,7 +55,15 @@ test('path-info of Nix 2.8 (array) and of newer Nix (object) read the same', () 
 
 test('derivations of show-derivation and of derivation show (nested, unprefixed) read the same', () => {
   const drv = { env: { name: 'greeting-1', pname: 'greeting', version: '1', meta: '{"a":1}' } }
-  const facts = { name: 'greeting-1', pname: 'greeting', version: '1', meta: { a: 1 } }
+  const facts = {
+    name: 'greeting-1',
+    pname: 'greeting',
+    version: '1',
+    meta: { a: 1 },
+    system: null,
+    src: null,
+    ghcOptions: []
+  }
   expect(
     parseDerivations(JSON.stringify({ '/nix/store/x.drv': drv })).get('/nix/store/x.drv')
   ).toEqual(facts)
@@ -106,7 +114,10 @@ describe('the CycloneDX document', () => {
           name: 'aeson-2.0.3.0',
           pname: 'aeson',
           version: '2.0.3.0',
-          meta: { license: { spdxId: 'BSD-3-Clause' }, description: 'JSON' }
+          meta: { license: { spdxId: 'BSD-3-Clause' }, description: 'JSON' },
+          system: 'x86_64-linux',
+          src: null,
+          ghcOptions: []
         }
       },
       {
