@@ -3,7 +3,8 @@
  * Each stage takes the previous stage's value; nothing reaches back.
  */
 import * as core from '@actions/core'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { attestArchives, type AttestOutcome } from '../attest/index.js'
 import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
 import { shippedLibraryDir } from '../nix/installable.js'
@@ -123,6 +124,29 @@ async function buildVerifyPublish(
   })
 }
 
+/** Provenance for the archives SHA256SUMS lists, once they are all written and published. */
+async function attestStep(
+  inputs: Inputs,
+  plan: BuildPlan,
+  results: readonly TargetResult[]
+): Promise<AttestOutcome | null> {
+  const archives = results.flatMap((r) => (r.status === 'ok' && r.archive ? [r.archive.file] : []))
+  if (archives.length === 0) return null
+  return core.group('Attesting build provenance', () =>
+    attestArchives({
+      sumsPath: join(artifactsDir(), plan.checksumsArtifact),
+      archives,
+      token: inputs.githubToken
+    }).catch((error: Error): AttestOutcome => ({
+      status: 'failed',
+      subjects: [],
+      attestationId: null,
+      tlogId: null,
+      error: `provenance attestation failed: ${error.message}`
+    }))
+  )
+}
+
 export async function runMain(): Promise<void> {
   try {
     maskSecrets()
@@ -142,6 +166,7 @@ export async function runMain(): Promise<void> {
     core.setOutput(Output.CacheHit, setup.cache?.cacheHit ?? '')
 
     const { results, checksumsError } = await buildVerifyPublish(inputs, plan, workspace)
+    const attestation = inputs.attest ? await attestStep(inputs, plan, results) : null
     core.setOutput(Output.Results, JSON.stringify(results))
     core.setOutput(
       Output.FailedTargets,
@@ -156,6 +181,11 @@ export async function runMain(): Promise<void> {
         addResultsToSummary(results, `static-cross: ${plan.name} ${plan.version}`)
         addThAuditToSummary(results)
         addSbomsToSummary(results)
+        if (attestation?.status === 'attested')
+          core.summary.addRaw(
+            `<p>Build provenance attested for ${attestation.subjects.length} archive(s)${attestation.attestationId ? ` (attestation ${attestation.attestationId})` : ''}.</p>`,
+            true
+          )
         await core.summary.write()
       } catch (error) {
         core.warning(`could not write the job summary: ${(error as Error).message}`)
@@ -164,6 +194,7 @@ export async function runMain(): Promise<void> {
     const failure = stepFailure(results, inputs.failOn)
     if (failure) core.setFailed(`${failure} (fail-on: ${inputs.failOn})`)
     else if (checksumsError) core.setFailed(checksumsError)
+    else if (attestation?.status === 'failed') core.setFailed(attestation.error ?? 'attest failed')
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   }
