@@ -201,7 +201,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
           'hello-1-linux-static-x86-64.cdx.json',
           'hello-1-linux-static-x86-64.tar.xz'
         ])
-        return `riscv64: ${byTarget['riscv64-linux']?.error?.slice(0, 120)}; artifacts-dir holds only the x86_64 archive and SHA256SUMS`
+        return `riscv64: ${byTarget['riscv64-linux']?.error?.slice(0, 120)}; artifacts-dir holds only the x86_64 archive, its SBOM and SHA256SUMS`
       } finally {
         execFileSync('umount', [mount])
         rmSync(mount, { recursive: true, force: true })
