@@ -8,7 +8,8 @@
  *   ran under qemu binfmt;
  * - `native`: built on the runner's system with GHC's own interpreter.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { runCommand } from '../nix/run.js'
 import type { ClosurePath, NixClosure } from '../sbom/closure.js'
@@ -60,7 +61,7 @@ export function spliceRunner(
   return { ranIn: 'native', interpreter: null }
 }
 
-async function filesUnder(dir: string, depth = 6): Promise<string[]> {
+async function filesUnder(dir: string, depth = 10): Promise<string[]> {
   if (depth === 0) return []
   const out: string[] = []
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -82,13 +83,20 @@ async function sourceTexts(src: string): Promise<Map<string, string>> {
     return texts
   }
   if (!info?.isFile() || !/\.(tar(\.gz|\.xz|\.bz2)?|tgz)$/.test(src)) return texts
-  const listed = await runCommand('tar', ['-tf', src], { echo: false })
-  if (listed.exitCode !== 0) return texts
-  for (const member of listed.stdout.split('\n').filter(wanted)) {
-    const read = await runCommand('tar', ['-xOf', src, member], { echo: false })
-    if (read.exitCode === 0) texts.set(member, read.stdout)
+  // One extraction per tarball (a Hackage sdist is small); reading members one by one would
+  // decompress it once per module.
+  const dir = await mkdtemp(join(tmpdir(), 'th-audit-'))
+  try {
+    const unpacked = await runCommand('tar', ['-xf', src, '-C', dir, '--no-same-owner'], {
+      echo: false
+    })
+    if (unpacked.exitCode !== 0) return texts
+    for (const file of (await filesUnder(dir)).filter(wanted))
+      texts.set(relative(dir, file), await readFile(file, 'utf8'))
+    return texts
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
-  return texts
 }
 
 async function buildLog(drv: string | null): Promise<string> {
