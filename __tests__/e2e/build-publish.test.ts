@@ -89,21 +89,21 @@ describe('four targets through the whole action', () => {
       .map((a) => a.name)
       .sort()
     expect(names).toEqual([
+      'hello-1.0.0-linux-static-aarch64.cdx.json',
       'hello-1.0.0-linux-static-aarch64.tar.xz',
+      'hello-1.0.0-linux-static-armv7l.cdx.json',
       'hello-1.0.0-linux-static-armv7l.tar.xz',
+      'hello-1.0.0-linux-static-riscv64.cdx.json',
       'hello-1.0.0-linux-static-riscv64.tar.xz',
       'hello-1.0.0-linux-static-x86-64+aarch64+armv7l+riscv64-SHA256SUMS',
+      'hello-1.0.0-linux-static-x86-64.cdx.json',
       'hello-1.0.0-linux-static-x86-64.tar.xz'
     ])
     expect(first.main.outputs['failed-targets']).toBe('')
     // retention-days left at 0: the repository's default, so no expiry is asked for.
-    expect(services.listArtifacts(first.run).map((a) => a.expiresAt)).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined
-    ])
+    expect(services.listArtifacts(first.run).map((a) => a.expiresAt)).toEqual(
+      Array<undefined>(9).fill(undefined)
+    )
     expect(first.main.summary).toContain('<th>ELF machine</th>')
   })
 
@@ -131,12 +131,14 @@ describe('four targets through the whole action', () => {
     expect(first.main.log).toContainEqual(expect.stringMatching(/streaming pipeline$/))
   })
 
-  test('downloaded archives hold the store executable byte for byte, mode 0755, runnable, and match SHA256SUMS', async () => {
+  test('downloaded archives hold the store executable byte for byte, mode 0755, runnable, and they and their SBOMs match SHA256SUMS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'download-'))
     for (const result of results(first)) {
       const artifact = await services.downloadArtifact(result.artifact!.name, { run: first.run })
       expect(artifact.digest).toBe(result.artifact!.digest)
       writeFileSync(join(dir, artifact.name), artifact.bytes)
+      const sbom = await services.downloadArtifact(result.sbom!.artifact!.name, { run: first.run })
+      writeFileSync(join(dir, sbom.name), sbom.bytes)
       const unpacked = mkdtempSync(join(dir, `${result.target}-`))
       execFileSync('tar', ['-xJf', join(dir, artifact.name), '-C', unpacked])
       const executable = join(unpacked, 'hello')
@@ -150,7 +152,8 @@ describe('four targets through the whole action', () => {
     const sums = await services.downloadArtifact(sumsName, { run: first.run })
     writeFileSync(join(dir, sumsName), sums.bytes)
     const check = execFileSync('sha256sum', ['-c', sumsName], { cwd: dir, encoding: 'utf8' })
-    expect(check.trim().split('\n')).toHaveLength(4)
+    // Four archives and their four SBOMs.
+    expect(check.trim().split('\n')).toHaveLength(8)
     expect(check).not.toContain('FAILED')
   })
 
@@ -171,7 +174,7 @@ test('retention-days reaches the artifact service as the expiry of every artifac
   const expiries = services
     .listArtifacts(run.run)
     .map((a) => Date.parse(a.expiresAt ?? '') - Date.now())
-  expect(expiries).toHaveLength(3)
+  expect(expiries).toHaveLength(5)
   for (const ms of expiries) expect(Math.round(ms / 86_400_000)).toBe(7)
 }, 600000)
 
@@ -211,6 +214,7 @@ describe('failures stay with their own target', () => {
     expect(group?.lines.join('\n')).toContain('this fixture never builds')
     expect(services.listArtifacts(run.run).map((a) => a.name)).toEqual([
       'faulty-1-linux-static-x86-64.tar.xz',
+      'faulty-1-linux-static-x86-64.cdx.json',
       'faulty-1-linux-static-x86-64+aarch64+armv7l+riscv64-SHA256SUMS'
     ])
   })

@@ -1022,11 +1022,13 @@ describe('accepted on purpose, in one real build of examples/hello-c', () => {
             .map((a) => a.name)
             .sort()
         ).toEqual([
+          'hello-ghadelimiter_0-linux-static-riscv64.cdx.json',
           'hello-ghadelimiter_0-linux-static-riscv64.tar.xz',
           'hello-ghadelimiter_0-linux-static-x86-64+riscv64-SHA256SUMS',
+          'hello-ghadelimiter_0-linux-static-x86-64.cdx.json',
           'hello-ghadelimiter_0-linux-static-x86-64.tar.xz'
         ])
-        return `outputs ${Object.keys(run.main.outputs).length}, env ${Object.keys(run.main.exportedEnv).join(',')}, 3 artifacts`
+        return `outputs ${Object.keys(run.main.outputs).length}, env ${Object.keys(run.main.exportedEnv).join(',')}, 5 artifacts`
       }
     )
   })

@@ -221,7 +221,8 @@ test('a pull request from a fork without secrets builds, verifies, uploads and s
         ['x86_64-linux', 'ok', true],
         ['aarch64-linux', 'ok', true]
       ])
-      expect(services.listArtifacts(run.run).filter((a) => a.finalized)).toHaveLength(3)
+      // Two archives, their two SBOMs and SHA256SUMS.
+      expect(services.listArtifacts(run.run).filter((a) => a.finalized)).toHaveLength(5)
       const notices = run.annotations.filter((a) => a.level === 'notice').map((a) => a.message)
       expect(notices.join('\n')).toMatch(/pull request from a fork/)
       expect(notices.join('\n')).toMatch(

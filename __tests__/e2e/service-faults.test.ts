@@ -29,6 +29,7 @@ import {
 const TARGETS = 'x86_64-linux, aarch64-linux'
 const ARCHIVES = ['hello-1-linux-static-aarch64.tar.xz', 'hello-1-linux-static-x86-64.tar.xz']
 const SUMS = 'hello-1-linux-static-x86-64+aarch64-SHA256SUMS'
+const SBOMS = ['hello-1-linux-static-aarch64.cdx.json', 'hello-1-linux-static-x86-64.cdx.json']
 
 const record = caseRecorder(
   'service-faults',
@@ -89,7 +90,7 @@ function expectPublished(run: ActionRunResult): void {
       .filter((a) => a.finalized)
       .map((a) => a.name)
       .sort()
-  ).toEqual([...ARCHIVES, SUMS].sort())
+  ).toEqual([...ARCHIVES, ...SBOMS, SUMS].sort())
 }
 
 function expectStoreSound(run: ActionRunResult): string {
@@ -254,7 +255,7 @@ describe('artifact faults fail the step naming the artifact, after the other upl
             .map((a) => `${a.name} ${a.digest}`)
             .sort()
         ).toEqual(digests)
-        return `second job red: ${errors(second)[0]?.slice(0, 140)}; first job's 3 artifacts unchanged`
+        return `second job red: ${errors(second)[0]?.slice(0, 140)}; first job's 5 artifacts unchanged`
       }
     )
   })
@@ -282,7 +283,8 @@ describe('artifact faults fail the step naming the artifact, after the other upl
           .filter((a) => a.finalized)
           .map((a) => a.name)
           .sort()
-        expect(finalized).toEqual(['hello-1-linux-static-aarch64.tar.xz', SUMS])
+        // The x86-64 SBOM is its own artifact and still uploads; the target is red all the same.
+        expect(finalized).toEqual(['hello-1-linux-static-aarch64.tar.xz', ...SBOMS, SUMS].sort())
         await expect(
           services.downloadArtifact('hello-1-linux-static-x86-64.tar.xz', { run: run.run })
         ).rejects.toThrow(/no finalized artifact/)

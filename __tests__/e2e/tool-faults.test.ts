@@ -116,9 +116,13 @@ describe('faults of the build tools fail their own target only', () => {
         expect(riscv).toMatchObject({ status: 'failed', failedStage: 'verify' })
         expect(riscv?.error).toMatch(/hung: no exit after 3 s/)
         expect(riscv?.durationsMs.verify).toBeLessThan(15000)
-        expect(artifactsDirFiles(faulty.runnerTemp)).toEqual(['hello-1-linux-static-x86-64.tar.xz'])
+        expect(artifactsDirFiles(faulty.runnerTemp)).toEqual([
+          'hello-1-linux-static-x86-64.cdx.json',
+          'hello-1-linux-static-x86-64.tar.xz'
+        ])
         expect(finalized(faulty)).toEqual([
           'hello-1-linux-static-x86-64+armv7l+riscv64-SHA256SUMS',
+          'hello-1-linux-static-x86-64.cdx.json',
           'hello-1-linux-static-x86-64.tar.xz'
         ])
         expect(unfinalized(faulty)).toEqual([])
@@ -148,9 +152,13 @@ test('qemu missing for one target', async () => {
       expect(byTarget['x86_64-linux']).toMatchObject({ status: 'ok' })
       expect(finalized(result)).toEqual([
         'hello-1-linux-static-x86-64+riscv64-SHA256SUMS',
+        'hello-1-linux-static-x86-64.cdx.json',
         'hello-1-linux-static-x86-64.tar.xz'
       ])
-      expect(artifactsDirFiles(result.runnerTemp)).toEqual(['hello-1-linux-static-x86-64.tar.xz'])
+      expect(artifactsDirFiles(result.runnerTemp)).toEqual([
+        'hello-1-linux-static-x86-64.cdx.json',
+        'hello-1-linux-static-x86-64.tar.xz'
+      ])
       rmSync(path, { recursive: true, force: true })
       return `riscv64: ${byTarget['riscv64-linux']?.error?.slice(0, 120)}`
     }
@@ -185,13 +193,15 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
         expect(byTarget['x86_64-linux']).toMatchObject({ status: 'ok' })
         expect(result.main.conclusion).toBe('failure')
         expect(artifactsDirFiles(join(mount, 'tmp'))).toEqual([
+          'hello-1-linux-static-x86-64.cdx.json',
           'hello-1-linux-static-x86-64.tar.xz'
         ])
         expect(finalized(result)).toEqual([
           'hello-1-linux-static-x86-64+riscv64-SHA256SUMS',
+          'hello-1-linux-static-x86-64.cdx.json',
           'hello-1-linux-static-x86-64.tar.xz'
         ])
-        return `riscv64: ${byTarget['riscv64-linux']?.error?.slice(0, 120)}; artifacts-dir holds only the x86_64 archive and SHA256SUMS`
+        return `riscv64: ${byTarget['riscv64-linux']?.error?.slice(0, 120)}; artifacts-dir holds only the x86_64 archive, its SBOM and SHA256SUMS`
       } finally {
         execFileSync('umount', [mount])
         rmSync(mount, { recursive: true, force: true })

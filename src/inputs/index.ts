@@ -83,6 +83,7 @@ export interface Inputs {
   cacheMaxSizeBytes: number
   cacheStrict: boolean
   summary: boolean
+  attest: boolean
 }
 
 const CACHE_KEY_PART = /^[A-Za-z0-9._-]{1,64}$/
@@ -145,6 +146,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
   )
   const cacheStrict = parseBoolean('cache-strict', raw('cache-strict'))
   const summary = parseBoolean('summary', raw('summary'))
+  const attest = parseBoolean('attest', raw('attest'))
   return {
     targets,
     strategy,
@@ -175,6 +177,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
     cacheSigningKey,
     cacheMaxSizeBytes,
     cacheStrict,
-    summary
+    summary,
+    attest
   }
 }

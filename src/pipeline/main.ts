@@ -6,7 +6,9 @@
 import * as core from '@actions/core'
 import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { attestArchives, type AttestOutcome } from '../attest/index.js'
+import { addThAuditToSummary } from '../audit/summary.js'
 import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
 import { shippedLibraryDir } from '../nix/installable.js'
@@ -15,6 +17,7 @@ import { artifactsDir } from '../paths.js'
 import { buildPlan, type BuildPlan, type PlannedTarget } from '../plan.js'
 import { addPlanToSummary, logPlan } from '../report/plan-report.js'
 import { addResultsToSummary, annotateFailures } from '../report/results-report.js'
+import { addSbomsToSummary } from '../sbom/summary.js'
 import { Output, State } from '../state.js'
 import { resolveArchiveMtime } from '../publish/archive.js'
 import type { BuildOutcome } from './build-stage.js'
@@ -105,13 +108,42 @@ async function buildVerifyPublish(
                 timeoutSec: inputs.smokeTimeoutSec
               }
       },
-      package: { format: inputs.archive, outDir, mtime, xzThreads: availableParallelism() },
+      package: {
+        format: inputs.archive,
+        outDir,
+        mtime,
+        xzThreads: availableParallelism(),
+        sbomProject: { name: plan.name, version: plan.version }
+      },
       upload
     },
     { maxParallel: inputs.maxParallel, mode: pipelineModeFromEnv() }
   )
   const { checksumsError } = await finishRun(results, plan, { outDir, upload })
   return { results, checksumsError }
+}
+
+/** Provenance for the archives SHA256SUMS lists, once they are all written and published. */
+async function attestStep(
+  inputs: Inputs,
+  plan: BuildPlan,
+  results: readonly TargetResult[]
+): Promise<AttestOutcome | null> {
+  const archives = results.flatMap((r) => (r.status === 'ok' && r.archive ? [r.archive.file] : []))
+  if (archives.length === 0) return null
+  return core.group('Attesting build provenance', () =>
+    attestArchives({
+      sumsPath: join(artifactsDir(), plan.checksumsArtifact),
+      archives,
+      token: inputs.githubToken
+    }).catch((error: Error): AttestOutcome => ({
+      status: 'failed',
+      subjects: [],
+      attestationId: null,
+      tlogId: null,
+      error: `provenance attestation failed: ${error.message}`
+    }))
+  )
 }
 
 export async function runMain(): Promise<void> {
@@ -137,6 +169,7 @@ export async function runMain(): Promise<void> {
     }
 
     const { results, checksumsError } = await buildVerifyPublish(inputs, plan, workspace)
+    const attestation = inputs.attest ? await attestStep(inputs, plan, results) : null
     core.setOutput(Output.Results, JSON.stringify(results))
     core.setOutput(
       Output.FailedTargets,
@@ -149,6 +182,13 @@ export async function runMain(): Promise<void> {
     if (inputs.summary) {
       try {
         addResultsToSummary(results, `static-cross: ${plan.name} ${plan.version}`)
+        addThAuditToSummary(results)
+        addSbomsToSummary(results)
+        if (attestation?.status === 'attested')
+          core.summary.addRaw(
+            `<p>Build provenance attested for ${attestation.subjects.length} archive(s)${attestation.attestationId ? ` (attestation ${attestation.attestationId})` : ''}.</p>`,
+            true
+          )
         await core.summary.write()
       } catch (error) {
         core.warning(`could not write the job summary: ${(error as Error).message}`)
@@ -157,6 +197,7 @@ export async function runMain(): Promise<void> {
     const failure = stepFailure(results, inputs.failOn)
     if (failure) core.setFailed(`${failure} (fail-on: ${inputs.failOn})`)
     else if (checksumsError) core.setFailed(checksumsError)
+    else if (attestation?.status === 'failed') core.setFailed(attestation.error ?? 'attest failed')
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   }

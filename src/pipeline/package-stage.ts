@@ -1,12 +1,18 @@
 /**
- * Package stage of one target: one reproducible archive in artifacts-dir. Archives are written
- * to a temporary name and renamed, so a failure never leaves a half-written archive to publish.
+ * Package stage of one target: one reproducible archive in artifacts-dir, a CycloneDX SBOM of
+ * its Nix closure beside it, and the Template Haskell audit of that closure. Archives are
+ * written to a temporary name and renamed, and an archive whose SBOM failed is removed, so a
+ * failure never leaves a half-shipped target to publish.
  */
+import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
+import { rm } from 'node:fs/promises'
+import { auditTarget } from '../audit/index.js'
 import type { ArchiveFormat } from '../inputs/index.js'
-import { ARCHIVE_EXTENSIONS, type PlannedTarget } from '../plan.js'
+import { ARCHIVE_EXTENSIONS, HOST_SYSTEM, type PlannedTarget } from '../plan.js'
 import { createArchive } from '../publish/archive.js'
 import { sha256File } from '../publish/checksums.js'
+import { readTargetClosure, sbomForTarget } from '../sbom/index.js'
 import { failTarget, type TargetResult } from './results.js'
 import type { TargetLog } from './target-log.js'
 
@@ -17,6 +23,11 @@ export interface PackageSettings {
   mtime: number
   /** Threads one xz may use. */
   xzThreads: number
+  /**
+   * The project's name and version, for the SBOM's main component; null writes no SBOM and no
+   * Template Haskell audit (both read the output's Nix closure, so it must be a store path).
+   */
+  sbomProject: { name: string; version: string } | null
 }
 
 /** The commit time of the project, so archives of one commit are the same bytes on every run. */
@@ -41,6 +52,34 @@ export function compressionSlots(format: ArchiveFormat, cores: number): number {
   return format === 'tar.xz' ? 1 : Math.max(1, cores)
 }
 
+/** The SBOM written beside the archive and the Template Haskell audit, from the Nix closure. */
+async function describeClosure(
+  result: TargetResult,
+  project: { name: string; version: string },
+  settings: PackageSettings,
+  baseName: string
+): Promise<Pick<TargetResult, 'sbom' | 'templateHaskell'>> {
+  const closure = await readTargetClosure(result.storePath ?? '').catch((error: Error) => {
+    throw new Error(`reading the Nix closure for the SBOM failed: ${error.message}`)
+  })
+  const sbom = await sbomForTarget({
+    closure,
+    outDir: settings.outDir,
+    baseName,
+    subject: { ...project, target: result.target, timestamp: settings.mtime }
+  }).catch((error: Error) => {
+    throw new Error(`writing the SBOM failed: ${error.message}`)
+  })
+  // The audit informs; a gap in it never stops a verified executable from shipping.
+  const templateHaskell = await auditTarget(closure.closure, closure.haskell, HOST_SYSTEM).catch(
+    (error: Error) => {
+      core.warning(`${result.target}: the Template Haskell audit failed: ${error.message}`)
+      return null
+    }
+  )
+  return { sbom: { ...sbom, artifact: null }, templateHaskell }
+}
+
 export async function packageTarget(
   result: TargetResult,
   plan: PlannedTarget,
@@ -49,15 +88,21 @@ export async function packageTarget(
   if (result.status !== 'ok') return result
   const started = Date.now()
   const extension = ARCHIVE_EXTENSIONS[settings.format]
+  const baseName = plan.artifactName.slice(0, plan.artifactName.length - extension.length)
+  let archivePath: string | null = null
   try {
     const archive = await createArchive({
       files: result.executables.map((e) => e.path),
       outDir: settings.outDir,
-      name: plan.artifactName.slice(0, plan.artifactName.length - extension.length),
+      name: baseName,
       format: settings.format,
       mtime: settings.mtime,
       xzThreads: settings.xzThreads
     })
+    archivePath = archive.path
+    const shipped = settings.sbomProject
+      ? await describeClosure(result, settings.sbomProject, settings, baseName)
+      : {}
     return {
       ...result,
       archive: {
@@ -66,9 +111,11 @@ export async function packageTarget(
         size: archive.bytes,
         sha256: await sha256File(archive.path)
       },
+      ...shipped,
       durationsMs: { ...result.durationsMs, package: Date.now() - started }
     }
   } catch (error) {
+    if (archivePath !== null) await rm(archivePath, { force: true }).catch(() => undefined)
     return failTarget(
       { ...result, durationsMs: { ...result.durationsMs, package: Date.now() - started } },
       'package',
@@ -83,6 +130,10 @@ export function logPackage(result: TargetResult, log: TargetLog): void {
     const line = `packaged ${result.archive.file} (${result.archive.size} bytes, sha256 ${result.archive.sha256}) in ${seconds} s`
     log.progress(line)
     log.info(line)
+    if (result.sbom)
+      log.info(
+        `${result.sbom.file} lists ${result.sbom.components} store path(s) of the ${result.sbom.closure} closure`
+      )
   } else if (result.failedStage === 'package') {
     log.progress(`package FAILED in ${seconds} s`)
     log.info(`error: ${result.error}`)

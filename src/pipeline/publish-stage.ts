@@ -1,6 +1,6 @@
 /**
- * Publish stage: one artifact per packaged target (the archive itself), uploaded as soon as
- * that target is packaged. A failed upload fails its own target only.
+ * Publish stage: per packaged target the archive and its SBOM, each its own artifact, uploaded
+ * as soon as that target is packaged. A failed upload fails its own target only.
  */
 import { uploadArtifacts, type UploadOptions, type UploadedArtifact } from '../publish/upload.js'
 import { failTarget, type TargetResult } from './results.js'
@@ -11,26 +11,49 @@ export async function uploadTarget(
   options: UploadOptions
 ): Promise<TargetResult> {
   if (result.status !== 'ok' || result.archive === null) return result
-  const [upload] = await uploadArtifacts(
+  const sbom = result.sbom
+  const [upload, sbomUpload] = await uploadArtifacts(
     [
       {
         target: result.target,
         name: result.archive.file,
         file: result.archive.path,
         sha256: result.archive.sha256
-      }
+      },
+      ...(sbom
+        ? [{ target: result.target, name: sbom.file, file: sbom.path, sha256: sbom.sha256 }]
+        : [])
     ],
     options
   )
-  return withUpload(result, upload as UploadedArtifact)
+  return withUploads(result, upload as UploadedArtifact, sbomUpload)
 }
 
-function withUpload(result: TargetResult, upload: UploadedArtifact): TargetResult {
-  const withTime = { ...result, durationsMs: { ...result.durationsMs, upload: upload.durationMs } }
+function withUploads(
+  result: TargetResult,
+  upload: UploadedArtifact,
+  sbomUpload: UploadedArtifact | undefined
+): TargetResult {
+  const withTime = {
+    ...result,
+    durationsMs: {
+      ...result.durationsMs,
+      upload: upload.durationMs + (sbomUpload?.durationMs ?? 0)
+    }
+  }
   if (!upload.ok) return failTarget(withTime, 'upload', upload.error ?? 'upload failed')
+  if (sbomUpload && !sbomUpload.ok)
+    return failTarget(withTime, 'upload', sbomUpload.error ?? 'SBOM upload failed')
   return {
     ...withTime,
-    artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest }
+    artifact: { name: upload.name, id: upload.id, url: upload.url, digest: upload.digest },
+    sbom:
+      result.sbom && sbomUpload
+        ? {
+            ...result.sbom,
+            artifact: { name: sbomUpload.name, id: sbomUpload.id, url: sbomUpload.url }
+          }
+        : result.sbom
   }
 }
 

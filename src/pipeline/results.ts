@@ -3,6 +3,8 @@
  * Pure: the report and the step's outcome are functions of these values.
  */
 import type { FailOn, Strategy } from '../inputs/index.js'
+import type { ThAudit } from '../audit/index.js'
+import type { SbomFile } from '../sbom/index.js'
 
 export type TargetStatus = 'ok' | 'failed'
 export type Stage = 'build' | 'verify' | 'package' | 'upload'
@@ -47,6 +49,11 @@ export interface TargetResult {
   archive: { file: string; path: string; size: number; sha256: string } | null
   artifact: { name: string; id: number | null; url: string | null; digest: string | null } | null
   durationsMs: { build: number; verify: number; package: number; upload: number }
+  /** Haskell packages of the build closure that use Template Haskell, and where splices ran. */
+  templateHaskell?: ThAudit | null
+  /** The CycloneDX SBOM written beside the archive, and its artifact once uploaded. */
+  sbom?:
+    (SbomFile & { artifact: { name: string; id: number | null; url: string | null } | null }) | null
 }
 
 export function failTarget(result: TargetResult, stage: Stage, error: string): TargetResult {

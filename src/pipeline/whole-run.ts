@@ -1,7 +1,7 @@
 /**
  * Steps over the whole run, after every target has finished: the SHA256SUMS file over all
- * archives, named after the step's targets so matrix jobs never collide, and its artifact.
- * Later whole-run outputs (an image index, an SBOM) belong here too.
+ * archives and their SBOMs, named after the step's targets so matrix jobs never collide, and
+ * its artifact. Later whole-run outputs (an image index) belong here too.
  */
 import * as core from '@actions/core'
 import { join } from 'node:path'
@@ -21,7 +21,11 @@ export async function finishRun(
   plan: BuildPlan,
   options: { outDir: string; upload: UploadOptions | null }
 ): Promise<WholeRunOutcome> {
-  const archives = results.flatMap((r) => (r.archive ? [r.archive.path] : []))
+  // Each target's archive and the SBOM beside it.
+  const archives = results.flatMap((r) => [
+    ...(r.archive ? [r.archive.path] : []),
+    ...(r.sbom ? [r.sbom.path] : [])
+  ])
   if (archives.length === 0) return { checksumsFile: null, checksumsError: null }
   const sums = await writeSha256Sums(archives, {
     outPath: join(options.outDir, plan.checksumsArtifact)
