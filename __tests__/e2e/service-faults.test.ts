@@ -260,12 +260,22 @@ describe('artifact faults fail the step naming the artifact, after the other upl
     )
   })
 
+  // Targets upload as each finishes, in no fixed order: the faults aim at x86-64's artifact.
   test.each([
     [
-      'FinalizeArtifact 500 for the first artifact (every retry)',
-      { service: 'artifact', method: 'FinalizeArtifact', status: 500, times: 5 } as FaultSpec
+      "FinalizeArtifact 500 for x86-64's artifact (every retry)",
+      {
+        service: 'artifact',
+        method: 'FinalizeArtifact',
+        status: 500,
+        times: 5,
+        artifactName: 'hello-1-linux-static-x86-64.tar.xz'
+      } as FaultSpec
     ],
-    ['artifact storage quota hit for the first artifact', artifactStorageQuotaFault(1)]
+    [
+      "artifact storage quota hit for x86-64's artifact",
+      artifactStorageQuotaFault(1, 'hello-1-linux-static-x86-64.tar.xz')
+    ]
   ])('%s', async (name, fault) => {
     await record.check(
       name,

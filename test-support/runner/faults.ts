@@ -26,6 +26,8 @@ export interface FaultSpec {
   method?: CacheMethod | ArtifactMethod | BlobMethod
   /** Blob faults only: restrict to cache archives or to artifacts. */
   blobKind?: BlobKind
+  /** Artifact service faults only: restrict to requests for the artifact of this name. */
+  artifactName?: string
   /** Answer with this status instead of serving the request. */
   status?: number
   /** Sent as a `Retry-After` header (seconds) with the status. */
@@ -57,6 +59,8 @@ export interface RequestDescription {
   service: ServiceName
   method: string
   blobKind?: BlobKind
+  /** The `name` of an artifact service request. */
+  artifactName?: string
 }
 
 class FaultEntry implements ActiveFault {
@@ -109,7 +113,9 @@ export class FaultRegistry {
         candidate.remaining > 0 &&
         candidate.spec.service === request.service &&
         (candidate.spec.method === undefined || candidate.spec.method === request.method) &&
-        (candidate.spec.blobKind === undefined || candidate.spec.blobKind === request.blobKind)
+        (candidate.spec.blobKind === undefined || candidate.spec.blobKind === request.blobKind) &&
+        (candidate.spec.artifactName === undefined ||
+          candidate.spec.artifactName === request.artifactName)
     )
     if (!entry) return undefined
     entry.hits += 1
@@ -122,14 +128,15 @@ export class FaultRegistry {
  * 403 with a message containing "insufficient usage", which `@actions/artifact`
  * turns into its `UsageError` ("Artifact storage quota has been hit...") without retrying.
  */
-export function artifactStorageQuotaFault(times?: number): FaultSpec {
+export function artifactStorageQuotaFault(times?: number, artifactName?: string): FaultSpec {
   return {
     service: 'artifact',
     method: 'CreateArtifact',
     status: 403,
     twirpCode: 'permission_denied',
     message: 'insufficient usage to create artifact',
-    times
+    times,
+    artifactName
   }
 }
 

@@ -57,10 +57,23 @@ function faultError(fault: Readonly<FaultSpec>, status: number): TwirpError {
   return new TwirpError(code, fault.message ?? `injected fault: ${status}`, status)
 }
 
-async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)
-  const text = Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** The artifact a request names, for faults aimed at one artifact; undefined when none. */
+function artifactNameOf(text: string): string | undefined {
+  try {
+    const name: unknown = (JSON.parse(text) as Record<string, unknown>)?.name
+    return typeof name === 'string' ? name : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function parseJsonBody(text: string): Record<string, unknown> {
   if (text === '') return {}
   try {
     const parsed: unknown = JSON.parse(text)
@@ -101,7 +114,10 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
       if (!inspection) handlers.calls.record({ service, method, status, faulted })
     }
 
-    const fault = inspection ? undefined : handlers.faults.take({ service, method })
+    const text = await readBody(req)
+    const fault = inspection
+      ? undefined
+      : handlers.faults.take({ service, method, artifactName: artifactNameOf(text) })
     if (fault?.delayMs) await delay(fault.delayMs)
     if (fault?.status !== undefined) {
       req.resume()
@@ -120,7 +136,7 @@ export async function startResultsServer(handlers: Handlers): Promise<ResultsSer
           `unexpected Content-Type: ${req.headers['content-type'] ?? ''}`
         )
       }
-      const body = await readJsonBody(req)
+      const body = parseJsonBody(text)
       response =
         service === 'cache'
           ? await handlers.cache.handle(method, body, caller)
