@@ -13,6 +13,7 @@ import {
 } from '../cache/restore.js'
 import type { Inputs } from '../inputs/index.js'
 import { registerQemu, type BinfmtRegistration } from '../nix/binfmt.js'
+import { assertNixCanBuild } from '../nix/build-users.js'
 import { configureNix, userConfFilePath } from '../nix/config.js'
 import { installNix, type NixInstallation } from '../nix/install.js'
 import { runnerTemp } from '../paths.js'
@@ -82,6 +83,10 @@ export async function setUp(
       extraConfig: inputs.extraNixConfig
     })
   )
+
+  // Once, with the action's settings in effect: a Nix that cannot build at all is one error
+  // here, not the same failure for every target.
+  await assertNixCanBuild()
 
   if (!inputs.cache) {
     core.info('cache: false - the binary cache is neither restored nor saved')
