@@ -48,14 +48,23 @@ export function parseNixBuildJson(stdout: string): BuiltResult[] {
   })
 }
 
+/**
+ * Builds run without Nix's flake evaluation cache. Concurrent builds of one flake share its
+ * SQLite file (one per locked flake), and each holds a write transaction for its whole run,
+ * so all but one log `error (ignored): ... eval-cache-v*... is busy` and evaluate uncached
+ * anyway. Measured with four concurrent builds of one flake, that line is all it costs: no
+ * build fails and none is slower without the cache. The cache would only pay off when one
+ * job evaluates the same attribute again, which the action never does, so it is off.
+ */
+export const EVAL_CACHE_OFF = ['--option', 'eval-cache', 'false'] as const
+
 /** Run `nix <argv>` (argv from nixBuildInvocation; `--json` is added when missing). */
 export async function nixBuild(
   argv: readonly string[],
   options: NixRunOptions = {}
 ): Promise<NixBuildOutcome> {
-  const args = argv.includes('--json')
-    ? [...argv]
-    : [...argv.slice(0, 1), '--json', ...argv.slice(1)]
+  const json = argv.includes('--json') ? [] : ['--json']
+  const args = [...argv.slice(0, 1), ...json, ...EVAL_CACHE_OFF, ...argv.slice(1)]
   const run = await runNix(args, options)
   let results: BuiltResult[] = []
   let parseError: string | undefined
