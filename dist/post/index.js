@@ -99541,7 +99541,13 @@ async function build_users_assertNixCanBuild() {
     // A Nix that cannot show its configuration is left to report its own errors in the build.
     if (shown.exitCode !== 0)
         return;
-    const settings = parseBuildUsersSettings(shown.stdout);
+    let settings;
+    try {
+        settings = parseBuildUsersSettings(shown.stdout);
+    }
+    catch {
+        return;
+    }
     const group = settings.buildUsersGroup === '' ? undefined : await lookUpGroup(settings.buildUsersGroup);
     const problem = buildUsersProblem(settings, group, runsAsRoot);
     if (problem)

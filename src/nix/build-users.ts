@@ -86,7 +86,12 @@ export async function assertNixCanBuild(): Promise<void> {
   const shown = await runNix(['show-config', '--json'], { echo: false })
   // A Nix that cannot show its configuration is left to report its own errors in the build.
   if (shown.exitCode !== 0) return
-  const settings = parseBuildUsersSettings(shown.stdout)
+  let settings: BuildUsersSettings
+  try {
+    settings = parseBuildUsersSettings(shown.stdout)
+  } catch {
+    return
+  }
   const group =
     settings.buildUsersGroup === '' ? undefined : await lookUpGroup(settings.buildUsersGroup)
   const problem = buildUsersProblem(settings, group, runsAsRoot)
