@@ -99196,6 +99196,8 @@ var Output;
     Output["ArtifactsDir"] = "artifacts-dir";
     Output["CacheHit"] = "cache-hit";
     Output["FailedTargets"] = "failed-targets";
+    Output["ImageDigest"] = "image-digest";
+    Output["ImagePlatformDigests"] = "image-platform-digests";
 })(Output || (Output = {}));
 
 ;// CONCATENATED MODULE: ./src/cache/key.ts

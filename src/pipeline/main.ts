@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import { resolve } from 'node:path'
+import { addImageToSummary, runImageStep } from '../image/stage.js'
 import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
 import { shippedLibraryDir } from '../nix/installable.js'
@@ -148,9 +149,11 @@ export async function runMain(): Promise<void> {
         .join(',')
     )
     annotateFailures(results)
+    const image = await runImageStep(results, inputs, plan, resolve(workspace, plan.projectDir))
     if (inputs.summary) {
       try {
         addResultsToSummary(results, `static-cross: ${plan.name} ${plan.version}`)
+        if (image.outcome) addImageToSummary(image.outcome)
         await core.summary.write()
       } catch (error) {
         core.warning(`could not write the job summary: ${(error as Error).message}`)
@@ -159,6 +162,7 @@ export async function runMain(): Promise<void> {
     const failure = stepFailure(results, inputs.failOn)
     if (failure) core.setFailed(`${failure} (fail-on: ${inputs.failOn})`)
     else if (checksumsError) core.setFailed(checksumsError)
+    else if (image.error) core.setFailed(image.error)
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   }
