@@ -19,7 +19,10 @@ describe('image inputs', () => {
       cmd: [],
       exposedPorts: [],
       labels: {},
-      tags: ['2.0.0']
+      tags: ['2.0.0'],
+      push: [],
+      pushUsername: '',
+      pushPassword: ''
     })
   })
 
@@ -32,7 +35,8 @@ describe('image inputs', () => {
         'image-cmd': '--help',
         'image-ports': '3000, 53/udp 3000/tcp',
         'image-labels': 'org.opencontainers.image.licenses=MIT\nmaintainers = a, b',
-        'image-tags': 'v12, latest'
+        'image-tags': 'v12, latest',
+        'image-push': 'ghcr.io/postgrest/postgrest:v12 127.0.0.1:5000/p/q:latest'
       })
     ).toEqual({
       path: '/bin/postgrest',
@@ -41,7 +45,13 @@ describe('image inputs', () => {
       cmd: ['--help'],
       exposedPorts: ['3000/tcp', '53/udp'],
       labels: { 'org.opencontainers.image.licenses': 'MIT', maintainers: 'a, b' },
-      tags: ['v12', 'latest']
+      tags: ['v12', 'latest'],
+      push: [
+        { registry: 'ghcr.io', repository: 'postgrest/postgrest', tag: 'v12' },
+        { registry: '127.0.0.1:5000', repository: 'p/q', tag: 'latest' }
+      ],
+      pushUsername: '',
+      pushPassword: ''
     })
   })
 
@@ -52,7 +62,14 @@ describe('image inputs', () => {
     ['image-ports', '70000', /image-ports entry "70000".*1-65535/],
     ['image-ports', 'http', /image-ports entry "http"/],
     ['image-labels', 'no-equals-sign', /image-labels line "no-equals-sign" is not key=value/],
-    ['image-tags', '-bad', /image-tags entry "-bad" is not a tag/]
+    ['image-tags', '-bad', /image-tags entry "-bad" is not a tag/],
+    [
+      'image-push',
+      'postgrest/postgrest:v12',
+      /image-push entry "postgrest\/postgrest:v12" is not a registry reference/
+    ],
+    ['image-push', 'ghcr.io/Upper/case:v1', /image-push entry .* lower-case repository/],
+    ['image-push-username', 'someone', /image-push-username and image-push-password go together/]
   ])('%s %j is refused, naming the input and what is valid', (input, value, message) => {
     let error: unknown
     try {

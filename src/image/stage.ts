@@ -12,15 +12,17 @@ import type { ImageInputs, Inputs } from '../inputs/index.js'
 import { artifactsDir } from '../paths.js'
 import { commitTime } from '../pipeline/package-stage.js'
 import type { TargetResult } from '../pipeline/results.js'
+import { isForkPullRequest } from '../pipeline/skipped-features.js'
 import type { BuildPlan } from '../plan.js'
 import { resolveArchiveMtime } from '../publish/archive.js'
 import { sha256File } from '../publish/checksums.js'
 import { uploadArtifacts } from '../publish/upload.js'
 import { Output } from '../state.js'
 import { findTarget } from '../targets.js'
-import { buildImage, type ImageInput } from './build.js'
+import { buildImage, type BuiltImage, type ImageInput } from './build.js'
 import { ociLayoutTar, writeOciLayout } from './layout.js'
 import type { ImageSettings } from './oci.js'
+import { pushImage, type Credentials, type ImageReference } from './registry.js'
 
 export interface ImageOutcome {
   /** Digest of the multi-platform index; null when no image was written. */
@@ -29,6 +31,8 @@ export interface ImageOutcome {
   layoutDir: string | null
   archive: { file: string; path: string; size: number; sha256: string } | null
   artifact: { name: string; id: number | null; url: string | null } | null
+  /** References the index was pushed to. */
+  pushed: string[]
   /** What went wrong, naming the step; null when everything asked for was done. */
   error: string | null
 }
@@ -56,6 +60,7 @@ export async function publishImage(
     retentionDays: number
     /** Seconds since the epoch: the archives' mtime, so image and archives agree. */
     created: number
+    githubToken: string
   }
 ): Promise<ImageOutcome> {
   const outcome: ImageOutcome = {
@@ -64,6 +69,7 @@ export async function publishImage(
     layoutDir: null,
     archive: null,
     artifact: null,
+    pushed: [],
     error: null
   }
   const inputs: ImageInput[] = results.flatMap((r) => {
@@ -88,8 +94,9 @@ export async function publishImage(
     labels: { ...runLabels(options.version), ...options.image.labels }
   }
   const baseName = `${options.name}-${options.version}-oci-image`
+  let image: BuiltImage
   try {
-    const image = await buildImage({ inputs, imagePath, settings, created: options.created })
+    image = await buildImage({ inputs, imagePath, settings, created: options.created })
     outcome.indexDigest = image.index.descriptor.digest
     outcome.platforms = image.images.map((i) => ({
       target: i.target,
@@ -112,21 +119,48 @@ export async function publishImage(
     outcome.error = `image: writing the OCI layout failed: ${(error as Error).message}`
     return outcome
   }
-  if (!options.upload) return outcome
-  const [uploaded] = await uploadArtifacts(
-    [
-      {
-        target: '',
-        name: outcome.archive.file,
-        file: outcome.archive.path,
-        sha256: outcome.archive.sha256
-      }
-    ],
-    { retentionDays: options.retentionDays, nameSource: 'the name and version inputs' }
-  )
-  if (uploaded?.ok) outcome.artifact = { name: uploaded.name, id: uploaded.id, url: uploaded.url }
-  else outcome.error = `image: uploading the OCI layout artifact failed: ${uploaded?.error}`
+  const errors: string[] = []
+  if (options.upload) {
+    const [uploaded] = await uploadArtifacts(
+      [
+        {
+          target: '',
+          name: outcome.archive.file,
+          file: outcome.archive.path,
+          sha256: outcome.archive.sha256
+        }
+      ],
+      { retentionDays: options.retentionDays, nameSource: 'the name and version inputs' }
+    )
+    if (uploaded?.ok) outcome.artifact = { name: uploaded.name, id: uploaded.id, url: uploaded.url }
+    else errors.push(`image: uploading the OCI layout artifact failed: ${uploaded?.error}`)
+  }
+  // Pushing after the artifact upload: a registry outage still leaves the layout downloadable.
+  for (const reference of options.image.push) {
+    const name = `${reference.registry}/${reference.repository}:${reference.tag}`
+    try {
+      await pushImage(image, reference, pushCredentials(reference, options))
+      outcome.pushed.push(name)
+      core.info(`pushed ${name} (${outcome.indexDigest})`)
+    } catch (error) {
+      errors.push(`image: pushing ${name} failed: ${(error as Error).message}`)
+    }
+  }
+  outcome.error = errors.length > 0 ? errors.join('; ') : null
   return outcome
+}
+
+/** The inputs' credentials; else the github-token for ghcr.io; else none (an open registry). */
+export function pushCredentials(
+  reference: ImageReference,
+  options: { image: ImageInputs; githubToken: string },
+  env: NodeJS.ProcessEnv = process.env
+): Credentials | null {
+  if (options.image.pushUsername !== '')
+    return { username: options.image.pushUsername, password: options.image.pushPassword }
+  if (reference.registry === 'ghcr.io' && options.githubToken !== '')
+    return { username: env.GITHUB_ACTOR ?? 'x-access-token', password: options.githubToken }
+  return null
 }
 
 /** The job summary's image table: one row per platform. */
@@ -134,6 +168,11 @@ export function addImageToSummary(outcome: ImageOutcome): void {
   if (!outcome.indexDigest) return
   core.summary.addHeading('Container image', 3)
   core.summary.addRaw(`Index <code>${outcome.indexDigest}</code>`, true)
+  if (outcome.pushed.length > 0)
+    core.summary.addRaw(
+      `Pushed to ${outcome.pushed.map((p) => `<code>${p}</code>`).join(', ')}`,
+      true
+    )
   core.summary.addTable([
     [
       { data: 'platform', header: true },
@@ -163,7 +202,14 @@ export async function runImageStep(
   core.setOutput(Output.ImageDigest, '')
   core.setOutput(Output.ImagePlatformDigests, '{}')
   if (!inputs.image) return { outcome: null, error: null }
-  const image = inputs.image
+  let image = inputs.image
+  if (image.push.length > 0 && isForkPullRequest(process.env)) {
+    core.notice(
+      'pull request from a fork: the image is written and uploaded as an artifact but not pushed (no registry credentials reach this run).',
+      { title: 'static-cross: skipped' }
+    )
+    image = { ...image, push: [] }
+  }
   const created = resolveArchiveMtime({
     env: process.env,
     commitTime: await commitTime(projectDir)
@@ -176,7 +222,8 @@ export async function runImageStep(
       outDir: artifactsDir(),
       upload: inputs.upload,
       retentionDays: inputs.retentionDays,
-      created
+      created,
+      githubToken: inputs.githubToken
     })
   )
   core.setOutput(Output.ImageDigest, outcome.indexDigest ?? '')

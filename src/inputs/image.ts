@@ -3,6 +3,7 @@
  * when `image: true`; each value is checked here so a bad one stops the run before any build.
  */
 import { imagePathParts } from '../image/layer.js'
+import { type ImageReference, parseImageReference } from '../image/registry.js'
 import { InputError, checkCommon, parseBoolean, parseList, show } from './parse.js'
 
 export interface ImageInputs {
@@ -17,6 +18,11 @@ export interface ImageInputs {
   labels: Record<string, string>
   /** Names the layout's index carries (`org.opencontainers.image.ref.name`). */
   tags: string[]
+  /** Registry references to push the index to; empty means no push. */
+  push: ImageReference[]
+  /** Credentials for the push; empty means the github-token for ghcr.io, none elsewhere. */
+  pushUsername: string
+  pushPassword: string
 }
 
 const USER = /^[0-9]{1,10}(:[0-9]{1,10})?$/
@@ -95,7 +101,29 @@ export function parseImageInputs(
     }
   }
 
+  const push = parseList('image-push', raw('image-push'), { spaces: true }).map((value) => {
+    const reference = parseImageReference(value)
+    if (!reference) {
+      throw new InputError(
+        'image-push',
+        `image-push entry ${show(value)} is not a registry reference such as ghcr.io/owner/name:tag (registry host, lower-case repository, tag)`
+      )
+    }
+    return reference
+  })
+  const pushUsername = checkCommon('image-push-username', raw('image-push-username'), false)
+  const pushPassword = checkCommon('image-push-password', raw('image-push-password'), false)
+  if ((pushUsername === '') !== (pushPassword === '')) {
+    throw new InputError(
+      pushUsername === '' ? 'image-push-username' : 'image-push-password',
+      'image-push-username and image-push-password go together: set both, or neither to use the github-token for ghcr.io'
+    )
+  }
+
   return {
+    push,
+    pushUsername,
+    pushPassword,
     path,
     user,
     entrypoint: parseWords('image-entrypoint', raw('image-entrypoint')),

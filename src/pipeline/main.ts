@@ -23,7 +23,7 @@ import { verifyTargets } from './verify-stage.js'
 
 /** Mask secrets before anything can print them, even a validation error. */
 function maskSecrets(): void {
-  for (const name of ['github-token', 'cache-signing-key']) {
+  for (const name of ['github-token', 'cache-signing-key', 'image-push-password']) {
     const value = core.getInput(name)
     if (value !== '') core.setSecret(value)
   }

@@ -1,0 +1,125 @@
+/**
+ * `image-push` through the whole action: the image goes to Debian's docker-registry on
+ * loopback through the OCI distribution API and comes back with skopeo, one platform at a
+ * time, holding the executable byte for byte. An unreachable registry fails the step with an
+ * error naming the registry and the step, while the targets and the layout artifact survive.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import type { TargetResult } from '../../src/pipeline/results.js'
+import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
+import {
+  freePort,
+  startRegistry,
+  type LoopbackRegistry
+} from '../../test-support/registry/index.js'
+import {
+  runAction,
+  startServices,
+  type ActionRunResult,
+  type Services
+} from '../../test-support/runner/index.js'
+
+const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
+const PLATFORMS = [
+  ['x86_64-linux', 'amd64', ''],
+  ['aarch64-linux', 'arm64', ''],
+  ['armv7l-linux', 'arm', 'v7'],
+  ['riscv64-linux', 'riscv64', '']
+] as const
+
+let services: Services
+let registry: LoopbackRegistry
+let work: string
+beforeAll(async () => {
+  services = await startServices()
+  registry = await startRegistry()
+  work = mkdtempSync(join(tmpdir(), 'oci-push-e2e-'))
+}, 120000)
+afterAll(async () => {
+  await registry?.stop()
+  await services?.stop()
+})
+
+const results = (run: ActionRunResult): TargetResult[] =>
+  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+
+function buildAndPush(push: string): Promise<ActionRunResult> {
+  return runAction({
+    services,
+    run: services.newRun(),
+    workspace: projectWorkspace(EXAMPLE),
+    env: offlineNixEnv(),
+    inputs: {
+      targets: PLATFORMS.map(([t]) => t).join(', '),
+      installable: '.#static-{target}',
+      name: 'hello',
+      version: '1.0.0',
+      image: 'true',
+      'image-push': push
+    }
+  })
+}
+
+test('the pushed image comes back from the registry per platform, executable byte for byte', async () => {
+  const ref = `${registry.host}/static-cross/hello`
+  const run = await buildAndPush(`${ref}:1.0.0, ${ref}:latest`)
+  expect(run.main.conclusion).toBe('success')
+  expect(run.main.annotations.filter((a) => a.level === 'error')).toEqual([])
+  expect(run.main.summary).toContain(`Pushed to <code>${ref}:1.0.0</code>`)
+
+  for (const tag of ['1.0.0', 'latest']) {
+    const raw = execFileSync('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${ref}:${tag}`
+    ])
+    const digest = `sha256:${execFileSync('sha256sum', { input: raw }).toString().split(' ')[0]}`
+    expect(digest).toBe(run.main.outputs['image-digest'])
+  }
+  for (const [target, arch, variant] of PLATFORMS) {
+    const platformArgs = ['--override-os', 'linux', '--override-arch', arch]
+    if (variant) platformArgs.push('--override-variant', variant)
+    const pulled = join(work, `pulled-${target}`)
+    execFileSync('skopeo', [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      ...platformArgs,
+      `docker://${ref}:1.0.0`,
+      `oci:${pulled}:one`
+    ])
+    const bundle = join(work, `bundle-${target}`)
+    execFileSync('umoci', ['unpack', '--image', `${pulled}:one`, bundle])
+    const result = results(run).find((r) => r.target === target)!
+    expect(
+      readFileSync(join(bundle, 'rootfs', 'bin', 'hello')).equals(
+        readFileSync(result.executables[0]!.path)
+      )
+    ).toBe(true)
+  }
+}, 600000)
+
+test('an unreachable registry fails the step naming registry and step; targets and the layout artifact survive', async () => {
+  const nowhere = `127.0.0.1:${await freePort()}`
+  const run = await buildAndPush(`${nowhere}/static-cross/hello:1.0.0`)
+  expect(run.main.conclusion).toBe('failure')
+  expect(results(run).map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok'])
+  const errors = run.main.annotations.filter((a) => a.level === 'error').map((a) => a.message)
+  // The annotation that says what to do, and the step's failure message: both name the
+  // registry, the reference and the request that failed.
+  const cause = new RegExp(
+    `image: pushing ${nowhere}/static-cross/hello:1.0.0 failed: cannot reach ${nowhere} \\(checking the blob sha256:[0-9a-f]{64}\\): connect ECONNREFUSED`
+  )
+  expect(errors).toHaveLength(2)
+  for (const error of errors) expect(error).toMatch(cause)
+  expect(errors.some((e) => e.includes('fix the cause and re-run'))).toBe(true)
+  const names = services.listArtifacts(run.run).map((a) => a.name)
+  expect(names).toContain('hello-1.0.0-oci-image.tar')
+  expect(names).toContain('hello-1.0.0-linux-static-aarch64.tar.xz')
+  expect(run.main.outputs['image-digest']).toMatch(/^sha256:[0-9a-f]{64}$/)
+}, 600000)

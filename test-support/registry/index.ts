@@ -1,0 +1,79 @@
+/**
+ * Debian's docker-registry (the CNCF distribution registry) on a loopback port for push tests:
+ * plain HTTP, storage in a temporary directory, no authentication.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface LoopbackRegistry {
+  /** host:port, e.g. `127.0.0.1:40123`. */
+  host: string
+  stop(): Promise<void>
+}
+
+/** A port nothing listens on right now: for the registry, or for an unreachable one. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startRegistry(): Promise<LoopbackRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), 'registry-'))
+  const port = await freePort()
+  const host = `127.0.0.1:${port}`
+  const config = join(dir, 'config.yml')
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'data')}`,
+      'http:',
+      `  addr: ${host}`,
+      ''
+    ].join('\n')
+  )
+  const child: ChildProcess = spawn('docker-registry', ['serve', config], {
+    stdio: ['ignore', 'ignore', 'pipe']
+  })
+  let stderr = ''
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()))
+  const deadline = Date.now() + 20000
+  for (;;) {
+    try {
+      const response = await fetch(`http://${host}/v2/`)
+      if (response.status === 200) break
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill()
+      throw new Error(`docker-registry did not start on ${host}: ${stderr}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    host,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill()
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
