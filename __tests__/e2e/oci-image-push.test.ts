@@ -47,7 +47,7 @@ afterAll(async () => {
 const results = (run: ActionRunResult): TargetResult[] =>
   JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
 
-function buildAndPush(push: string): Promise<ActionRunResult> {
+function buildAndPush(push: string, extra: Record<string, string> = {}): Promise<ActionRunResult> {
   return runAction({
     services,
     run: services.newRun(),
@@ -59,7 +59,8 @@ function buildAndPush(push: string): Promise<ActionRunResult> {
       name: 'hello',
       version: '1.0.0',
       image: 'true',
-      'image-push': push
+      'image-push': push,
+      ...extra
     }
   })
 }
@@ -123,3 +124,66 @@ test('an unreachable registry fails the step naming registry and step; targets a
   expect(names).toContain('hello-1.0.0-linux-static-aarch64.tar.xz')
   expect(run.main.outputs['image-digest']).toMatch(/^sha256:[0-9a-f]{64}$/)
 }, 600000)
+
+describe('a registry with htpasswd authentication', () => {
+  let secured: LoopbackRegistry
+  const user = { username: 'releaser', password: 'a-secret-9f3c1e' }
+  beforeAll(async () => {
+    secured = await startRegistry({ user })
+  }, 60000)
+  afterAll(async () => {
+    await secured?.stop()
+  })
+
+  test('takes the push with the right credentials, which never reach the logs', async () => {
+    const ref = `${secured.host}/static-cross/hello:1.0.0`
+    const run = await buildAndPush(ref, {
+      'image-push-username': user.username,
+      'image-push-password': user.password
+    })
+    expect(run.main.conclusion).toBe('success')
+    const raw = execFileSync('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `--creds=${user.username}:${user.password}`,
+      `docker://${ref}`
+    ])
+    const digest = `sha256:${execFileSync('sha256sum', { input: raw }).toString().split(' ')[0]}`
+    expect(digest).toBe(run.main.outputs['image-digest'])
+    // The runner's log is what a reader sees: the password is masked there like any secret.
+    expect(run.main.log.join('\n')).not.toContain(user.password)
+    expect(run.main.stdout).toContain(`::add-mask::${user.password}`)
+  }, 600000)
+
+  test.each([
+    [
+      'a wrong password',
+      { 'image-push-username': user.username, 'image-push-password': 'wrong' },
+      /denied checking the blob sha256:[0-9a-f]{64}: HTTP 401; check the credentials/
+    ],
+    [
+      'no credentials',
+      {},
+      /asks for credentials \(checking the blob sha256:[0-9a-f]{64}\) and none were given/
+    ]
+  ])(
+    'with %s fails the step naming the registry; targets and layout artifact stay',
+    async (_, extra, cause) => {
+      const ref = `${secured.host}/static-cross/hello:1.0.0`
+      const run = await buildAndPush(ref, extra)
+      expect(run.main.conclusion).toBe('failure')
+      expect(results(run).map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok'])
+      const errors = run.main.annotations.filter((a) => a.level === 'error').map((a) => a.message)
+      expect(errors).toHaveLength(2)
+      for (const error of errors) {
+        expect(error).toContain(`image: pushing ${ref} failed: ${secured.host}`)
+        expect(error).toMatch(cause)
+      }
+      expect(services.listArtifacts(run.run).map((a) => a.name)).toContain(
+        'hello-1.0.0-oci-image.tar'
+      )
+    },
+    600000
+  )
+})

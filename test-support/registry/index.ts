@@ -1,7 +1,9 @@
 /**
  * Debian's docker-registry (the CNCF distribution registry) on a loopback port for push tests:
- * plain HTTP, storage in a temporary directory, no authentication.
+ * plain HTTP, storage in a temporary directory, and optionally htpasswd (Basic) authentication
+ * with one user, whose bcrypt hash bcryptjs makes.
  */
+import bcrypt from 'bcryptjs'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -27,7 +29,9 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startRegistry(): Promise<LoopbackRegistry> {
+export async function startRegistry(
+  options: { user?: { username: string; password: string } } = {}
+): Promise<LoopbackRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-'))
   const port = await freePort()
   const host = `127.0.0.1:${port}`
@@ -43,9 +47,16 @@ export async function startRegistry(): Promise<LoopbackRegistry> {
       `    rootdirectory: ${join(dir, 'data')}`,
       'http:',
       `  addr: ${host}`,
+      ...(options.user
+        ? ['auth:', '  htpasswd:', '    realm: test', `    path: ${join(dir, 'htpasswd')}`]
+        : []),
       ''
     ].join('\n')
   )
+  if (options.user) {
+    const hash = bcrypt.hashSync(options.user.password, 4)
+    writeFileSync(join(dir, 'htpasswd'), `${options.user.username}:${hash}\n`)
+  }
   const child: ChildProcess = spawn('docker-registry', ['serve', config], {
     stdio: ['ignore', 'ignore', 'pipe']
   })
@@ -55,7 +66,8 @@ export async function startRegistry(): Promise<LoopbackRegistry> {
   for (;;) {
     try {
       const response = await fetch(`http://${host}/v2/`)
-      if (response.status === 200) break
+      // 401 is a registry that is up and asks for the credentials it was configured with.
+      if (response.status === (options.user ? 401 : 200)) break
     } catch {
       // not listening yet
     }
