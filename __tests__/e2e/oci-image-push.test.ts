@@ -187,3 +187,26 @@ describe('a registry with htpasswd authentication', () => {
     600000
   )
 })
+
+test('a registry that rejects the blob upload fails the step with its answer; targets and layout artifact stay', async () => {
+  const readOnly = await startRegistry({ readOnly: true })
+  try {
+    const ref = `${readOnly.host}/static-cross/hello:1.0.0`
+    const run = await buildAndPush(ref)
+    expect(run.main.conclusion).toBe('failure')
+    expect(results(run).map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok'])
+    const errors = run.main.annotations.filter((a) => a.level === 'error').map((a) => a.message)
+    expect(errors).toHaveLength(2)
+    for (const error of errors)
+      expect(error).toMatch(
+        new RegExp(
+          `image: pushing ${ref} failed: ${readOnly.host} rejected starting the upload of the blob sha256:[0-9a-f]{64}: HTTP 405`
+        )
+      )
+    expect(services.listArtifacts(run.run).map((a) => a.name)).toContain(
+      'hello-1.0.0-oci-image.tar'
+    )
+  } finally {
+    await readOnly.stop()
+  }
+}, 600000)

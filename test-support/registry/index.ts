@@ -30,7 +30,11 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRegistry(
-  options: { user?: { username: string; password: string } } = {}
+  options: {
+    user?: { username: string; password: string }
+    /** The registry's maintenance mode: it serves pulls and rejects every upload. */
+    readOnly?: boolean
+  } = {}
 ): Promise<LoopbackRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'registry-'))
   const port = await freePort()
@@ -45,6 +49,7 @@ export async function startRegistry(
       'storage:',
       '  filesystem:',
       `    rootdirectory: ${join(dir, 'data')}`,
+      ...(options.readOnly ? ['  maintenance:', '    readonly:', '      enabled: true'] : []),
       'http:',
       `  addr: ${host}`,
       ...(options.user
