@@ -14,5 +14,7 @@ export enum Output {
   Targets = 'targets',
   ArtifactsDir = 'artifacts-dir',
   CacheHit = 'cache-hit',
-  FailedTargets = 'failed-targets'
+  FailedTargets = 'failed-targets',
+  ImageDigest = 'image-digest',
+  ImagePlatformDigests = 'image-platform-digests'
 }

@@ -20,6 +20,16 @@ export interface ExpectedElf {
   riscvFloatAbi?: 'soft' | 'single' | 'double' | 'quad'
 }
 
+/**
+ * The platform an OCI image index lists for this target, spelled as Go's GOARCH/GOARM (what the
+ * OCI image spec and every registry client match on). arm64 carries no variant: `v8` is optional
+ * in the spec and clients treat a missing one as v8, while 32-bit arm must say v7 or v6.
+ */
+export interface OciPlatform {
+  architecture: 'amd64' | 'arm64' | 'arm' | 'riscv64' | 'ppc64le' | 's390x' | '386'
+  variant?: 'v6' | 'v7'
+}
+
 export interface TargetSpec {
   /** Registry key and Nix system string, e.g. `aarch64-linux`. */
   name: string
@@ -33,6 +43,7 @@ export interface TargetSpec {
   elf: ExpectedElf
   /** Spelling used in artifact names (PostgREST writes `x86-64`). */
   artifactArch: string
+  ociPlatform: OciPlatform
   notes: string
 }
 

@@ -20,4 +20,17 @@ describe('target registry', () => {
     })
     expect(TARGETS.get('sparc-linux')).toBeUndefined()
   })
+  test('maps every target to the exact OCI platform registries match on', () => {
+    const platforms = Object.fromEntries([...TARGETS.values()].map((t) => [t.name, t.ociPlatform]))
+    expect(platforms).toEqual({
+      'x86_64-linux': { architecture: 'amd64' },
+      'aarch64-linux': { architecture: 'arm64' },
+      'armv7l-linux': { architecture: 'arm', variant: 'v7' },
+      'armv6l-linux': { architecture: 'arm', variant: 'v6' },
+      'riscv64-linux': { architecture: 'riscv64' },
+      'powerpc64le-linux': { architecture: 'ppc64le' },
+      's390x-linux': { architecture: 's390x' },
+      'i686-linux': { architecture: '386' }
+    })
+  })
 })

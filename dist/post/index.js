@@ -38396,7 +38396,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 454:
+/***/ 9124:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -98232,48 +98232,6 @@ async function run_runCommand(command, args, options = {}) {
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 
-;// CONCATENATED MODULE: ./src/cache/location.ts
-/**
- * How the binary cache directory is named to @actions/cache.
- *
- * @actions/cache versions an entry by the path strings it is given, and stores the files in
- * its tar relative to GITHUB_WORKSPACE. An absolute path under the home directory would make
- * both depend on where this runner keeps its home and workspace: a self-hosted runner under
- * another user or a container job would never hit the entries of a hosted runner. So every
- * call names the cache by its folder name alone, relative to its parent directory, which the
- * call takes as its workspace (GITHUB_WORKSPACE, where tar runs) and as its working directory
- * (where the library's glob resolves relative paths): the version and the archive's paths
- * are the same on every runner, and a restore unpacks into this runner's own cache directory.
- */
-
-/** The path string @actions/cache sees (pure): the same on every runner. */
-function cachePathForVersion(cacheDir) {
-    return external_node_path_namespaceObject.basename(cacheDir);
-}
-/**
- * Run one @actions/cache call with the cache directory's parent as the library's workspace
- * and working directory. The action's steps run one cache call at a time and nothing else
- * meanwhile, so borrowing both for the call's duration affects nothing else; both are put
- * back even when the call throws.
- */
-async function location_withCacheParentAsWorkspace(cacheDir, call) {
-    const saved = process.env.GITHUB_WORKSPACE;
-    const savedCwd = process.cwd();
-    const parent = external_node_path_namespaceObject.dirname(cacheDir);
-    process.env.GITHUB_WORKSPACE = parent;
-    process.chdir(parent);
-    try {
-        return await call(cachePathForVersion(cacheDir));
-    }
-    finally {
-        process.chdir(savedCwd);
-        if (saved === undefined)
-            delete process.env.GITHUB_WORKSPACE;
-        else
-            process.env.GITHUB_WORKSPACE = saved;
-    }
-}
-
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/cache/prune.ts
@@ -98366,425 +98324,6 @@ async function capCacheSize(dir, maxBytes, keep) {
         sizeBytes: after,
         overCap: after > maxBytes
     };
-}
-
-;// CONCATENATED MODULE: ./src/cache/signing.ts
-/**
- * The binary cache's signing key: a Nix secret key `name:base64(64 bytes)`. It lives only in
- * a 0600 file under RUNNER_TEMP between the main and the post step, and is masked in logs.
- */
-
-
-
-/** Parse a Nix ed25519 secret key, with an error that never repeats the key. */
-function parseSecretKey(text) {
-    const trimmed = text.trim();
-    const colon = trimmed.indexOf(':');
-    const name = colon > 0 ? trimmed.slice(0, colon) : '';
-    const secret = colon > 0 ? trimmed.slice(colon + 1) : '';
-    const bytes = Buffer.from(secret, 'base64');
-    if (!name || /\s/.test(name) || !/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || bytes.length !== 64) {
-        throw new Error('The binary cache signing key is not a Nix secret key (`name:base64`, as `nix key generate-secret` writes it).');
-    }
-    return { name, secret, bytes };
-}
-/**
- * The public key of a Nix secret key. An ed25519 secret key in Nix's format is the 32-byte seed
- * followed by the 32-byte public key, so no Nix call is needed.
- */
-function signing_publicKeyOf(secretKey) {
-    const { name, bytes } = parseSecretKey(secretKey);
-    return `${name}:${bytes.subarray(32).toString('base64')}`;
-}
-/** Mask the key (whole and its secret part) in every later log line. */
-function signing_maskSecretKey(secretKey) {
-    const { secret } = parseSecretKey(secretKey);
-    core.setSecret(secretKey.trim());
-    core.setSecret(secret);
-}
-/** The key file's place: under RUNNER_TEMP, outside the workspace. */
-function signingKeyFilePath(tempDir) {
-    return path.join(tempDir, 'static-cross', 'binary-cache-signing-key');
-}
-/** Write the key to a file created 0600 (never readable by others) and return its path. */
-async function signing_writeSigningKeyFile(secretKey, tempDir) {
-    signing_maskSecretKey(secretKey);
-    const file = signingKeyFilePath(tempDir);
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const handle = await open(file, 'w', 0o600);
-    try {
-        await handle.chmod(0o600);
-        await handle.writeFile(secretKey.trim() + '\n', 'utf8');
-    }
-    finally {
-        await handle.close();
-    }
-    return file;
-}
-async function removeSigningKeyFile(file) {
-    if (file)
-        await (0,promises_namespaceObject.rm)(file, { force: true });
-}
-
-;// CONCATENATED MODULE: ./src/cache/store.ts
-/**
- * What is in the local Nix store: the snapshot taken before the build and the paths that
- * appeared since, told apart by whether this machine built them (`ultimate`) or substituted
- * them from somewhere.
- */
-
-
-
-/** Enough paths per call to be quick, few enough to stay far below the argument-size limit. */
-const PATHS_PER_CALL = 500;
-function chunk(items, size = PATHS_PER_CALL) {
-    const out = [];
-    for (let i = 0; i < items.length; i += size)
-        out.push(items.slice(i, i + size));
-    return out;
-}
-/** `/nix/store/<hash>-name` -> `<hash>`: the narinfo file name in a binary cache. */
-function storePathHash(storePath) {
-    return external_node_path_namespaceObject.basename(storePath).split('-', 1)[0];
-}
-/** Every valid path in the local store. */
-async function listValidPaths() {
-    const result = await run_runNix(['path-info', '--all'], { echo: false });
-    if (result.exitCode !== 0)
-        throw new Error(`nix path-info --all failed: ${result.stderr.trim()}`);
-    return result.stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l.startsWith('/'));
-}
-/**
- * `nix path-info --json` output of any Nix: an array of objects with `path` (up to 2.18) or an
- * object keyed by path (2.19 on); `signatures` or `sigs` (pure).
- */
-function parsePathInfoJson(json) {
-    const data = JSON.parse(json);
-    const entries = Array.isArray(data)
-        ? data.map((o) => [String(o.path), o])
-        : Object.entries(data).map(([p, o]) => [
-            p,
-            o ?? { valid: false }
-        ]);
-    return entries
-        .filter(([, o]) => o.valid !== false)
-        .map(([p, o]) => ({
-        path: p,
-        narSize: typeof o.narSize === 'number' ? o.narSize : undefined,
-        ultimate: o.ultimate === true,
-        signatures: (Array.isArray(o.signatures)
-            ? o.signatures
-            : Array.isArray(o.sigs)
-                ? o.sigs
-                : []),
-        references: (Array.isArray(o.references) ? o.references : [])
-    }));
-}
-async function pathInfos(paths) {
-    const out = [];
-    for (const part of chunk(paths)) {
-        const result = await run_runNix(['path-info', '--json', '--sigs', ...part], { echo: false });
-        if (result.exitCode !== 0)
-            throw new Error(`nix path-info failed: ${result.stderr.trim()}`);
-        out.push(...parsePathInfoJson(result.stdout));
-    }
-    return out;
-}
-/** Record the store's valid paths before the build (one a line). */
-async function store_writeStoreSnapshot(file) {
-    const paths = await listValidPaths();
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, paths.join('\n') + '\n', 'utf8');
-    return paths.length;
-}
-async function readStoreSnapshot(file) {
-    const text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    return new Set(text.split('\n').filter((l) => l !== ''));
-}
-/**
- * Paths this run built: valid now, not before, and built here (`ultimate`). Substituted paths
- * (from upstream caches or from the restored binary cache) are left out, and so are `.drv`
- * files, which a substituter never needs.
- */
-async function pathsBuiltSince(before, after) {
-    const appeared = after.filter((p) => !before.has(p) && !p.endsWith('.drv'));
-    const infos = await pathInfos(appeared);
-    return infos.filter((i) => i.ultimate).map((i) => i.path);
-}
-
-;// CONCATENATED MODULE: ./src/cache/save.ts
-/**
- * The post step's half of the binary cache: copy what this run built into the cache
- * directory (signed when a key is given), cap its size, and save it to the GitHub cache.
- * Lenient by default: any failure is a warning, never a red build, unless `strict` is on.
- */
-
-
-
-
-
-
-
-/** GitHub keeps 10 GB per repository; leave room for the project's other caches. */
-const DEFAULT_MAX_CACHE_BYTES = 5 * 1024 ** 3;
-function since(start) {
-    return Math.round(Date.now() - start) / 1000;
-}
-async function nixOrThrow(args, what) {
-    const result = await run_runNix(args, { echo: false });
-    if (result.exitCode !== 0)
-        throw new Error(`${what} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
-}
-async function saveBinaryCache(options) {
-    const started = Date.now();
-    const result = {
-        saved: false,
-        newPaths: 0,
-        addedBytes: 0,
-        prunedEntries: 0,
-        prunedBytes: 0,
-        cacheSizeBytes: 0,
-        seconds: { copy: 0, prune: 0, upload: 0, total: 0 }
-    };
-    try {
-        if (options.cacheHit === 'exact') {
-            // The key names its inputs, so an exact hit already holds what this run could add; and
-            // GitHub cache entries cannot be overwritten.
-            info(`Binary cache: exact hit on ${options.key}, nothing to save.`);
-            result.skipped = 'exact-hit';
-            return result;
-        }
-        const copyStart = Date.now();
-        const before = await readStoreSnapshot(options.snapshotFile);
-        const after = await listValidPaths();
-        const built = await pathsBuiltSince(before, after);
-        result.newPaths = built.length;
-        if (built.length === 0) {
-            info('Binary cache: this run built nothing new, nothing to save.');
-            result.skipped = 'nothing-new';
-            return result;
-        }
-        const sizeBefore = await prune_directorySize(options.cacheDir);
-        await group(`Copying ${built.length} store paths built by this run into the binary cache`, async () => {
-            let to = `file://${options.cacheDir}?compression=zstd`;
-            if (options.signingKeyFile) {
-                for (const part of chunk(built))
-                    await nixOrThrow(['store', 'sign', '--key-file', options.signingKeyFile, ...part], 'nix store sign');
-                to += `&secret-key=${options.signingKeyFile}`;
-            }
-            for (const part of chunk(built))
-                await nixOrThrow(['copy', '--to', to, ...part], 'nix copy');
-        });
-        result.seconds.copy = since(copyStart);
-        result.addedBytes = (await prune_directorySize(options.cacheDir)) - sizeBefore;
-        const pruneStart = Date.now();
-        // Everything in the store after the build counts as used by this run, built or substituted.
-        const keep = new Set(after.map(storePathHash));
-        const pruned = await capCacheSize(options.cacheDir, options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES, keep);
-        result.prunedEntries = pruned.removedEntries;
-        result.prunedBytes = pruned.removedBytes;
-        result.cacheSizeBytes = pruned.sizeBytes;
-        result.seconds.prune = since(pruneStart);
-        if (pruned.overCap) {
-            core_warning(`The binary cache holds ${pruned.sizeBytes} bytes that this run used, more than the cap of ${options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES}; saving it anyway.`);
-        }
-        const uploadStart = Date.now();
-        const id = await location_withCacheParentAsWorkspace(options.cacheDir, (cachePath) => cache_saveCache([cachePath], options.key));
-        result.seconds.upload = since(uploadStart);
-        if (id === -1)
-            throw new Error(`the GitHub cache did not take ${options.key} (see the warning above)`);
-        result.saved = true;
-        info(`Binary cache saved as ${options.key}: ${built.length} new paths, +${result.addedBytes} bytes, ` +
-            `${result.prunedEntries} old entries (${result.prunedBytes} bytes) dropped, ${result.cacheSizeBytes} bytes in all.`);
-        return result;
-    }
-    catch (error) {
-        const warning = `Binary cache not saved: ${error.message}`;
-        if (options.strict)
-            throw new Error(warning);
-        core_warning(warning);
-        result.skipped = 'failed';
-        result.warning = warning;
-        return result;
-    }
-    finally {
-        await removeSigningKeyFile(options.signingKeyFile);
-        result.seconds.total = since(started);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/nix/binfmt.ts
-/**
- * The emulated strategy's host set-up: qemu-user registered with binfmt_misc so the kernel runs
- * foreign executables (and Nix can build derivations whose `system` is the target), plus the
- * `extra-platforms` value that lets Nix accept those derivations.
- *
- * Everything done is recorded in a `BinfmtRegistration` so the post step can put a self-hosted
- * runner back as it was; hosted runners are thrown away anyway.
- */
-
-
-
-
-const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
-/** Systems an x86_64 kernel executes without an emulator. */
-const NATIVE_ON = {
-    'x86_64-linux': ['x86_64-linux', 'i686-linux'],
-    'aarch64-linux': ['aarch64-linux']
-};
-/** The binfmt_misc entry name used for a target (Debian's and qemu's own spelling). */
-function binfmtEntryName(target) {
-    return target.qemu;
-}
-/** True when the host kernel cannot run the target's executables by itself. */
-function needsEmulation(target, hostSystem = 'x86_64-linux') {
-    return !(NATIVE_ON[hostSystem] ?? [hostSystem]).includes(target.system);
-}
-/**
- * nix.conf `extra-platforms` for building these targets' derivations on this host: every
- * target system the host is not (i686-linux included: the kernel runs it, but Nix still has to
- * be told it may). Space separated, sorted, no duplicates; empty when nothing is foreign.
- */
-function extraPlatformsValue(targets, hostSystem = 'x86_64-linux') {
-    const systems = new Set(targets.map((t) => t.system).filter((s) => s !== hostSystem));
-    return [...systems].sort().join(' ');
-}
-function hexBytes(bytes) {
-    return bytes.map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
-}
-/**
- * The line written to `<binfmt_misc>/register` for a target, derived from the registry's ELF
- * facts: magic is the ELF identification (class, data, version) and e_type/e_machine; the mask
- * ignores the OS ABI byte and accepts ET_EXEC and ET_DYN (0xfffe on e_type), as qemu's
- * scripts/qemu-binfmt-conf.sh does. Flag F opens the interpreter now, so it also works inside
- * the Nix build sandbox where `interpreter` is not visible.
- */
-function binfmtRegisterLine(target, interpreter, flags = 'F') {
-    if (/[:\n]/.test(interpreter))
-        throw new Error(`binfmt interpreter path cannot contain ':' or newlines: ${interpreter}`);
-    const { elf } = target;
-    const big = elf.endian === 'big';
-    const u16 = (v) => big ? [(v >> 8) & 0xff, v & 0xff] : [v & 0xff, (v >> 8) & 0xff];
-    const ident = [
-        0x7f,
-        0x45,
-        0x4c,
-        0x46,
-        elf.class === 64 ? 2 : 1,
-        big ? 2 : 1,
-        1,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0
-    ];
-    const magic = [...ident, ...u16(2), ...u16(elf.machine)];
-    const identMask = [
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
-    ];
-    const mask = [...identMask, ...u16(0xfffe), 0xff, 0xff];
-    return `:${binfmtEntryName(target)}:M::${hexBytes(magic)}:${hexBytes(mask)}:${interpreter}:${flags}`;
-}
-async function privileged(command, args, options, input) {
-    const [cmd, argv] = options.sudo ? ['sudo', [command, ...args]] : [command, args];
-    const result = await run_runCommand(cmd, argv, { echo: false, input });
-    if (result.exitCode !== 0) {
-        throw new Error(`${[cmd, ...argv].join(' ')} failed (${result.exitCode}): ${result.stderr.trim()}`);
-    }
-    return result;
-}
-async function writeProcFile(path, line, options) {
-    // tee rather than a shell redirection: the path and line stay arguments and input.
-    await privileged('tee', [path], options, line + '\n');
-}
-async function entryState(binfmtDir, entry) {
-    const path = (0,external_node_path_namespaceObject.join)(binfmtDir, entry);
-    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
-        return 'absent';
-    const text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
-    return text.split('\n')[0]?.trim() === 'enabled' ? 'enabled' : 'disabled';
-}
-function qemuProgram(target, qemuDir) {
-    const debian = join(qemuDir, `${target.qemu}-static`);
-    return existsSync(debian) ? debian : join(qemuDir, target.qemu);
-}
-/** Mount binfmt_misc when needed and make every foreign target runnable through qemu. */
-async function binfmt_registerQemu(targets, options = {}) {
-    const binfmtDir = options.binfmtDir ?? BINFMT_DIR;
-    const hostSystem = options.hostSystem ?? 'x86_64-linux';
-    const qemuDir = options.qemuDir ?? '/usr/bin';
-    const shareDir = options.binfmtsShareDir ?? '/usr/share/binfmts';
-    const registration = {
-        binfmtDir,
-        mounted: false,
-        changes: [],
-        alreadyEnabled: [],
-        native: []
-    };
-    if (!existsSync(join(binfmtDir, 'register'))) {
-        await privileged('mount', ['-t', 'binfmt_misc', 'binfmt_misc', binfmtDir], options);
-        registration.mounted = true;
-    }
-    const seen = new Set();
-    for (const target of targets) {
-        if (!needsEmulation(target, hostSystem)) {
-            registration.native.push(target.name);
-            continue;
-        }
-        const entry = binfmtEntryName(target);
-        if (seen.has(entry))
-            continue; // armv6l and armv7l share qemu-arm
-        seen.add(entry);
-        const before = await entryState(binfmtDir, entry);
-        if (before === 'enabled') {
-            registration.alreadyEnabled.push(entry);
-            continue;
-        }
-        const debianKnows = (options.useUpdateBinfmts ?? true) && existsSync(join(shareDir, entry));
-        if (debianKnows) {
-            await privileged('update-binfmts', ['--enable', entry], options);
-            registration.changes.push({ entry, before, via: 'update-binfmts' });
-        }
-        else if (before === 'disabled') {
-            await writeProcFile(join(binfmtDir, entry), '1', options);
-            registration.changes.push({ entry, before, via: 'register' });
-        }
-        else {
-            await writeProcFile(join(binfmtDir, 'register'), binfmtRegisterLine(target, qemuProgram(target, qemuDir)), options);
-            registration.changes.push({ entry, before, via: 'register' });
-        }
-        if ((await entryState(binfmtDir, entry)) !== 'enabled') {
-            throw new Error(`binfmt_misc entry ${entry} is not enabled after registering it`);
-        }
-    }
-    return registration;
-}
-/** Undo what registerQemu did, newest change first. Safe to call twice. */
-async function restoreBinfmt(registration, options = {}) {
-    const { binfmtDir } = registration;
-    for (const change of [...registration.changes].reverse()) {
-        const now = await entryState(binfmtDir, change.entry);
-        if (now === 'absent' && change.before === 'absent')
-            continue;
-        if (change.before === 'absent') {
-            // -1 removes the entry from the kernel; update-binfmts --disable does the same for its own.
-            await writeProcFile((0,external_node_path_namespaceObject.join)(binfmtDir, change.entry), '-1', options);
-        }
-        else if (change.before === 'disabled' && now === 'enabled') {
-            await writeProcFile((0,external_node_path_namespaceObject.join)(binfmtDir, change.entry), '0', options);
-        }
-    }
-    if (registration.mounted && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(binfmtDir, 'register'))) {
-        await privileged('umount', [binfmtDir], options);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/nix/config.ts
@@ -99070,6 +98609,619 @@ async function config_configureNix(options) {
     return { systemConfFile, systemConfChanged, userConfFile: options.userConfFile, userConfFiles };
 }
 
+;// CONCATENATED MODULE: ./src/cache/signing.ts
+/**
+ * The binary cache's signing key: a Nix secret key `name:base64(64 bytes)`. It lives only in
+ * a 0600 file under RUNNER_TEMP between the main and the post step, and is masked in logs.
+ */
+
+
+
+/** Parse a Nix ed25519 secret key, with an error that never repeats the key. */
+function parseSecretKey(text) {
+    const trimmed = text.trim();
+    const colon = trimmed.indexOf(':');
+    const name = colon > 0 ? trimmed.slice(0, colon) : '';
+    const secret = colon > 0 ? trimmed.slice(colon + 1) : '';
+    const bytes = Buffer.from(secret, 'base64');
+    if (!name || /\s/.test(name) || !/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || bytes.length !== 64) {
+        throw new Error('The binary cache signing key is not a Nix secret key (`name:base64`, as `nix key generate-secret` writes it).');
+    }
+    return { name, secret, bytes };
+}
+/**
+ * The public key of a Nix secret key. An ed25519 secret key in Nix's format is the 32-byte seed
+ * followed by the 32-byte public key, so no Nix call is needed.
+ */
+function signing_publicKeyOf(secretKey) {
+    const { name, bytes } = parseSecretKey(secretKey);
+    return `${name}:${bytes.subarray(32).toString('base64')}`;
+}
+/** Mask the key (whole and its secret part) in every later log line. */
+function signing_maskSecretKey(secretKey) {
+    const { secret } = parseSecretKey(secretKey);
+    core.setSecret(secretKey.trim());
+    core.setSecret(secret);
+}
+/** The key file's place: under RUNNER_TEMP, outside the workspace. */
+function signingKeyFilePath(tempDir) {
+    return path.join(tempDir, 'static-cross', 'binary-cache-signing-key');
+}
+/** Write the key to a file created 0600 (never readable by others) and return its path. */
+async function signing_writeSigningKeyFile(secretKey, tempDir) {
+    signing_maskSecretKey(secretKey);
+    const file = signingKeyFilePath(tempDir);
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const handle = await open(file, 'w', 0o600);
+    try {
+        await handle.chmod(0o600);
+        await handle.writeFile(secretKey.trim() + '\n', 'utf8');
+    }
+    finally {
+        await handle.close();
+    }
+    return file;
+}
+async function removeSigningKeyFile(file) {
+    if (file)
+        await (0,promises_namespaceObject.rm)(file, { force: true });
+}
+
+;// CONCATENATED MODULE: ./src/cache/store.ts
+/**
+ * What is in the local Nix store: the snapshot taken before the build and the paths that
+ * appeared since, told apart by whether this machine built them (`ultimate`) or substituted
+ * them from somewhere.
+ */
+
+
+
+/** Enough paths per call to be quick, few enough to stay far below the argument-size limit. */
+const PATHS_PER_CALL = 500;
+function chunk(items, size = PATHS_PER_CALL) {
+    const out = [];
+    for (let i = 0; i < items.length; i += size)
+        out.push(items.slice(i, i + size));
+    return out;
+}
+/** `/nix/store/<hash>-name` -> `<hash>`: the narinfo file name in a binary cache. */
+function storePathHash(storePath) {
+    return external_node_path_namespaceObject.basename(storePath).split('-', 1)[0];
+}
+/** Every valid path in the local store. */
+async function listValidPaths() {
+    const result = await run_runNix(['path-info', '--all'], { echo: false });
+    if (result.exitCode !== 0)
+        throw new Error(`nix path-info --all failed: ${result.stderr.trim()}`);
+    return result.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith('/'));
+}
+/**
+ * `nix path-info --json` output of any Nix: an array of objects with `path` (up to 2.18) or an
+ * object keyed by path (2.19 on); `signatures` or `sigs` (pure).
+ */
+function parsePathInfoJson(json) {
+    const data = JSON.parse(json);
+    const entries = Array.isArray(data)
+        ? data.map((o) => [String(o.path), o])
+        : Object.entries(data).map(([p, o]) => [
+            p,
+            o ?? { valid: false }
+        ]);
+    return entries
+        .filter(([, o]) => o.valid !== false)
+        .map(([p, o]) => ({
+        path: p,
+        narSize: typeof o.narSize === 'number' ? o.narSize : undefined,
+        ultimate: o.ultimate === true,
+        signatures: (Array.isArray(o.signatures)
+            ? o.signatures
+            : Array.isArray(o.sigs)
+                ? o.sigs
+                : []),
+        references: (Array.isArray(o.references) ? o.references : [])
+    }));
+}
+async function pathInfos(paths) {
+    const out = [];
+    for (const part of chunk(paths)) {
+        const result = await run_runNix(['path-info', '--json', '--sigs', ...part], { echo: false });
+        if (result.exitCode !== 0)
+            throw new Error(`nix path-info failed: ${result.stderr.trim()}`);
+        out.push(...parsePathInfoJson(result.stdout));
+    }
+    return out;
+}
+/** Record the store's valid paths before the build (one a line). */
+async function store_writeStoreSnapshot(file) {
+    const paths = await listValidPaths();
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, paths.join('\n') + '\n', 'utf8');
+    return paths.length;
+}
+async function readStoreSnapshot(file) {
+    const text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    return new Set(text.split('\n').filter((l) => l !== ''));
+}
+/**
+ * Paths this run built: valid now, not before, and built here (`ultimate`). Substituted paths
+ * (from upstream caches or from the restored binary cache) are left out, and so are `.drv`
+ * files, which a substituter never needs.
+ */
+async function pathsBuiltSince(before, after) {
+    const appeared = after.filter((p) => !before.has(p) && !p.endsWith('.drv'));
+    const infos = await pathInfos(appeared);
+    return infos.filter((i) => i.ultimate).map((i) => i.path);
+}
+
+;// CONCATENATED MODULE: ./src/cache/restore.ts
+/**
+ * Restoring the Nix binary cache from the GitHub Actions cache and making Nix use it.
+ *
+ * The cache is a `file://` binary cache under the home directory. @actions/cache versions an
+ * entry by the path strings it is given and archives paths relative to the workspace, so the
+ * directory is always spelled `BINARY_CACHE_PATH` (with `~`) and archived relative to the home
+ * directory: the same entry for every runner of a repository, whatever its home, temp or
+ * workspace folders (hosted, self-hosted under another user, container jobs).
+ */
+
+
+
+
+
+
+
+
+
+
+/**
+ * The binary cache directory as @actions/cache is given it: under the home directory, spelled
+ * with `~` so that the entry's version (a hash of the path strings) is the same for every home.
+ */
+const restore_BINARY_CACHE_PATH = '~/.cache/static-cross/nix-binary-cache';
+function restore_binaryCacheDir(home = os.homedir()) {
+    return path.join(home, restore_BINARY_CACHE_PATH.slice(2));
+}
+/**
+ * The spelling @actions/cache gets for a cache directory, checked against the directory Nix
+ * uses: `~` is the home directory to @actions/glob as to us, and any other spelling must be the
+ * directory itself.
+ */
+function cachePathFor(cacheDir, cachePath) {
+    const spelled = cachePath ?? cacheDir;
+    const resolved = spelled.startsWith('~/') ? external_node_path_namespaceObject.join(external_node_os_namespaceObject.homedir(), spelled.slice(2)) : spelled;
+    if (resolved !== cacheDir)
+        throw new Error(`the binary cache path ${spelled} means ${resolved}, not ${cacheDir}`);
+    return spelled;
+}
+/**
+ * Runs an @actions/cache call with archive paths taken relative to `root`. The library stores
+ * paths relative to GITHUB_WORKSPACE and extracts them there, so an entry saved by a runner
+ * whose home sits elsewhere relative to its workspace (a container job, a self-hosted runner)
+ * would unpack into the wrong folder; relative to the home directory they land in place.
+ */
+async function withArchiveRoot(root, call) {
+    const workspace = process.env.GITHUB_WORKSPACE;
+    process.env.GITHUB_WORKSPACE = root;
+    try {
+        return await call();
+    }
+    finally {
+        if (workspace === undefined)
+            delete process.env.GITHUB_WORKSPACE;
+        else
+            process.env.GITHUB_WORKSPACE = workspace;
+    }
+}
+function storeSnapshotFilePath(tempDir) {
+    return path.join(tempDir, 'static-cross', 'store-paths-before-build.txt');
+}
+/**
+ * The substituter URL for the cache (pure). `priority=10` puts it before cache.nixos.org (40).
+ * Without a key, `trusted=1` lets Nix take its unsigned paths without turning off signature
+ * checks for every other substituter (as `require-sigs = false` would).
+ */
+function substituterUrl(cacheDir, signed) {
+    return `file://${cacheDir}?priority=10${signed ? '' : '&trusted=1'}`;
+}
+/** The nix.conf lines that make Nix use the restored cache (pure). */
+function substituterConfigLines(cacheDir, publicKey) {
+    const lines = [`extra-substituters = ${substituterUrl(cacheDir, publicKey !== undefined)}`];
+    if (publicKey)
+        lines.push(`extra-trusted-public-keys = ${publicKey}`, 'require-sigs = true');
+    // A damaged or refused substitute is then rebuilt instead of failing the build.
+    lines.push('fallback = true');
+    return lines;
+}
+const UNSIGNED_TRUST_NOTE = (/* unused pure expression or super */ null && ('The binary cache is not signed (no signing key given): Nix takes its paths as they are. ' +
+    'That trusts the GitHub Actions cache of this repository, which only workflows of this ' +
+    "repository can write (pull requests from forks cannot save to the base branch's scope). " +
+    'Give a signing key to have Nix check every path against it instead.'));
+function assertAbsolute(dir) {
+    if (!path.isAbsolute(dir))
+        throw new Error(`The binary cache directory must be an absolute path: ${dir}`);
+}
+/**
+ * Run a restoreCache call and notice whether it failed. @actions/cache turns every service
+ * failure (outage, 429, denied read) into its own warning or error line and a plain
+ * `undefined`, the same value as a miss, and offers no other way to tell them apart; its log
+ * line is the only signal, so it is watched for while the call runs (and still printed).
+ */
+async function watchRestoreFailures(call) {
+    const stdout = process.stdout;
+    const original = stdout.write;
+    let failure;
+    stdout.write = function (chunk, ...rest) {
+        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
+        const match = /^::(?:warning|error)(?: [^:]*)?::Failed to restore: (.*)$/m.exec(text);
+        if (match && failure === undefined)
+            failure = match[1].trim();
+        return original.call(this, chunk, ...rest);
+    };
+    try {
+        return { value: await call(), failure };
+    }
+    finally {
+        stdout.write = original;
+    }
+}
+async function emptyDirectory(dir) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+}
+async function restore_restoreBinaryCache(options) {
+    const started = Date.now();
+    assertAbsolute(options.cacheDir);
+    const cachePath = cachePathFor(options.cacheDir, options.cachePath);
+    let publicKey;
+    let signingKeyFile;
+    if (options.signingKey) {
+        maskSecretKey(options.signingKey);
+        publicKey = publicKeyOf(options.signingKey);
+        signingKeyFile = await writeSigningKeyFile(options.signingKey, options.tempDir);
+        core.info(`Binary cache: Nix accepts only paths signed by ${publicKey}`);
+    }
+    else {
+        core.info(UNSIGNED_TRUST_NOTE);
+    }
+    // Start from an empty directory: leftovers (a self-hosted runner, an earlier partial
+    // extraction) would otherwise be mixed into what this run trusts and saves.
+    await emptyDirectory(options.cacheDir);
+    let cacheHit = 'miss';
+    let matchedKey;
+    let warning;
+    await core.group('Restoring the Nix binary cache', async () => {
+        try {
+            // A lookup first, so that a found entry that then fails to download or unpack can be
+            // told from a plain miss (restoreCache itself reports both as `undefined`).
+            const lookup = await watchRestoreFailures(() => cache.restoreCache([cachePath], options.key, [...options.restoreKeys], {
+                lookupOnly: true
+            }));
+            if (lookup.failure)
+                throw new Error(`the cache service failed: ${lookup.failure}`);
+            const found = lookup.value;
+            if (found === undefined) {
+                core.info(`No binary cache for ${options.key} or its restore keys.`);
+                return;
+            }
+            const restored = await withArchiveRoot(os.homedir(), () => cache.restoreCache([cachePath], options.key, [...options.restoreKeys]));
+            if (restored === undefined || !existsSync(path.join(options.cacheDir, 'nix-cache-info'))) {
+                throw new Error(`the cache entry ${found} was found but could not be downloaded or unpacked`);
+            }
+            matchedKey = restored;
+            cacheHit = restored === options.key ? 'exact' : 'partial';
+        }
+        catch (error) {
+            warning = `Binary cache not restored (${error.message}); building without it.`;
+            await emptyDirectory(options.cacheDir);
+            if (options.strict)
+                throw new Error(warning);
+            core.warning(warning);
+        }
+    });
+    let substituter;
+    if (cacheHit !== 'miss') {
+        substituter = substituterUrl(options.cacheDir, publicKey !== undefined);
+        await writePrivateBlock(options.userConfFile, 'binary-cache', substituterConfigLines(options.cacheDir, publicKey));
+    }
+    else {
+        await writePrivateBlock(options.userConfFile, 'binary-cache', []);
+    }
+    const snapshotFile = storeSnapshotFilePath(options.tempDir);
+    const count = await writeStoreSnapshot(snapshotFile);
+    const restoredBytes = await directorySize(options.cacheDir);
+    const seconds = (Date.now() - started) / 1000;
+    core.info(`Binary cache: ${cacheHit}${matchedKey ? ` (${matchedKey})` : ''}, ${restoredBytes} bytes in ${seconds.toFixed(1)} s; ` +
+        `${count} store paths recorded before the build.`);
+    return {
+        cacheHit,
+        matchedKey,
+        substituter,
+        publicKey,
+        signingKeyFile,
+        snapshotFile,
+        restoredBytes,
+        seconds,
+        warning
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cache/save.ts
+/**
+ * The post step's half of the binary cache: copy what this run built into the cache
+ * directory (signed when a key is given), cap its size, and save it to the GitHub cache.
+ * Lenient by default: any failure is a warning, never a red build, unless `strict` is on.
+ */
+
+
+
+
+
+
+
+
+/** GitHub keeps 10 GB per repository; leave room for the project's other caches. */
+const DEFAULT_MAX_CACHE_BYTES = 5 * 1024 ** 3;
+function since(start) {
+    return Math.round(Date.now() - start) / 1000;
+}
+async function nixOrThrow(args, what) {
+    const result = await run_runNix(args, { echo: false });
+    if (result.exitCode !== 0)
+        throw new Error(`${what} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
+}
+async function saveBinaryCache(options) {
+    const started = Date.now();
+    const result = {
+        saved: false,
+        newPaths: 0,
+        addedBytes: 0,
+        prunedEntries: 0,
+        prunedBytes: 0,
+        cacheSizeBytes: 0,
+        seconds: { copy: 0, prune: 0, upload: 0, total: 0 }
+    };
+    try {
+        if (options.cacheHit === 'exact') {
+            // The key names its inputs, so an exact hit already holds what this run could add; and
+            // GitHub cache entries cannot be overwritten.
+            info(`Binary cache: exact hit on ${options.key}, nothing to save.`);
+            result.skipped = 'exact-hit';
+            return result;
+        }
+        const copyStart = Date.now();
+        const before = await readStoreSnapshot(options.snapshotFile);
+        const after = await listValidPaths();
+        const built = await pathsBuiltSince(before, after);
+        result.newPaths = built.length;
+        if (built.length === 0) {
+            info('Binary cache: this run built nothing new, nothing to save.');
+            result.skipped = 'nothing-new';
+            return result;
+        }
+        const sizeBefore = await prune_directorySize(options.cacheDir);
+        await group(`Copying ${built.length} store paths built by this run into the binary cache`, async () => {
+            let to = `file://${options.cacheDir}?compression=zstd`;
+            if (options.signingKeyFile) {
+                for (const part of chunk(built))
+                    await nixOrThrow(['store', 'sign', '--key-file', options.signingKeyFile, ...part], 'nix store sign');
+                to += `&secret-key=${options.signingKeyFile}`;
+            }
+            for (const part of chunk(built))
+                await nixOrThrow(['copy', '--to', to, ...part], 'nix copy');
+        });
+        result.seconds.copy = since(copyStart);
+        result.addedBytes = (await prune_directorySize(options.cacheDir)) - sizeBefore;
+        const pruneStart = Date.now();
+        // Everything in the store after the build counts as used by this run, built or substituted.
+        const keep = new Set(after.map(storePathHash));
+        const pruned = await capCacheSize(options.cacheDir, options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES, keep);
+        result.prunedEntries = pruned.removedEntries;
+        result.prunedBytes = pruned.removedBytes;
+        result.cacheSizeBytes = pruned.sizeBytes;
+        result.seconds.prune = since(pruneStart);
+        if (pruned.overCap) {
+            core_warning(`The binary cache holds ${pruned.sizeBytes} bytes that this run used, more than the cap of ${options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES}; saving it anyway.`);
+        }
+        const uploadStart = Date.now();
+        const cachePath = cachePathFor(options.cacheDir, options.cachePath);
+        const id = await withArchiveRoot(external_node_os_namespaceObject.homedir(), () => cache_saveCache([cachePath], options.key));
+        result.seconds.upload = since(uploadStart);
+        if (id === -1)
+            throw new Error(`the GitHub cache did not take ${options.key} (see the warning above)`);
+        result.saved = true;
+        info(`Binary cache saved as ${options.key}: ${built.length} new paths, +${result.addedBytes} bytes, ` +
+            `${result.prunedEntries} old entries (${result.prunedBytes} bytes) dropped, ${result.cacheSizeBytes} bytes in all.`);
+        return result;
+    }
+    catch (error) {
+        const warning = `Binary cache not saved: ${error.message}`;
+        if (options.strict)
+            throw new Error(warning);
+        core_warning(warning);
+        result.skipped = 'failed';
+        result.warning = warning;
+        return result;
+    }
+    finally {
+        await removeSigningKeyFile(options.signingKeyFile);
+        result.seconds.total = since(started);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/nix/binfmt.ts
+/**
+ * The emulated strategy's host set-up: qemu-user registered with binfmt_misc so the kernel runs
+ * foreign executables (and Nix can build derivations whose `system` is the target), plus the
+ * `extra-platforms` value that lets Nix accept those derivations.
+ *
+ * Everything done is recorded in a `BinfmtRegistration` so the post step can put a self-hosted
+ * runner back as it was; hosted runners are thrown away anyway.
+ */
+
+
+
+
+const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
+/** Systems an x86_64 kernel executes without an emulator. */
+const NATIVE_ON = {
+    'x86_64-linux': ['x86_64-linux', 'i686-linux'],
+    'aarch64-linux': ['aarch64-linux']
+};
+/** The binfmt_misc entry name used for a target (Debian's and qemu's own spelling). */
+function binfmtEntryName(target) {
+    return target.qemu;
+}
+/** True when the host kernel cannot run the target's executables by itself. */
+function needsEmulation(target, hostSystem = 'x86_64-linux') {
+    return !(NATIVE_ON[hostSystem] ?? [hostSystem]).includes(target.system);
+}
+/**
+ * nix.conf `extra-platforms` for building these targets' derivations on this host: every
+ * target system the host is not (i686-linux included: the kernel runs it, but Nix still has to
+ * be told it may). Space separated, sorted, no duplicates; empty when nothing is foreign.
+ */
+function extraPlatformsValue(targets, hostSystem = 'x86_64-linux') {
+    const systems = new Set(targets.map((t) => t.system).filter((s) => s !== hostSystem));
+    return [...systems].sort().join(' ');
+}
+function hexBytes(bytes) {
+    return bytes.map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+}
+/**
+ * The line written to `<binfmt_misc>/register` for a target, derived from the registry's ELF
+ * facts: magic is the ELF identification (class, data, version) and e_type/e_machine; the mask
+ * ignores the OS ABI byte and accepts ET_EXEC and ET_DYN (0xfffe on e_type), as qemu's
+ * scripts/qemu-binfmt-conf.sh does. Flag F opens the interpreter now, so it also works inside
+ * the Nix build sandbox where `interpreter` is not visible.
+ */
+function binfmtRegisterLine(target, interpreter, flags = 'F') {
+    if (/[:\n]/.test(interpreter))
+        throw new Error(`binfmt interpreter path cannot contain ':' or newlines: ${interpreter}`);
+    const { elf } = target;
+    const big = elf.endian === 'big';
+    const u16 = (v) => big ? [(v >> 8) & 0xff, v & 0xff] : [v & 0xff, (v >> 8) & 0xff];
+    const ident = [
+        0x7f,
+        0x45,
+        0x4c,
+        0x46,
+        elf.class === 64 ? 2 : 1,
+        big ? 2 : 1,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0
+    ];
+    const magic = [...ident, ...u16(2), ...u16(elf.machine)];
+    const identMask = [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+    ];
+    const mask = [...identMask, ...u16(0xfffe), 0xff, 0xff];
+    return `:${binfmtEntryName(target)}:M::${hexBytes(magic)}:${hexBytes(mask)}:${interpreter}:${flags}`;
+}
+async function privileged(command, args, options, input) {
+    const [cmd, argv] = options.sudo ? ['sudo', [command, ...args]] : [command, args];
+    const result = await run_runCommand(cmd, argv, { echo: false, input });
+    if (result.exitCode !== 0) {
+        throw new Error(`${[cmd, ...argv].join(' ')} failed (${result.exitCode}): ${result.stderr.trim()}`);
+    }
+    return result;
+}
+async function writeProcFile(path, line, options) {
+    // tee rather than a shell redirection: the path and line stay arguments and input.
+    await privileged('tee', [path], options, line + '\n');
+}
+async function entryState(binfmtDir, entry) {
+    const path = (0,external_node_path_namespaceObject.join)(binfmtDir, entry);
+    if (!(0,external_node_fs_namespaceObject.existsSync)(path))
+        return 'absent';
+    const text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    return text.split('\n')[0]?.trim() === 'enabled' ? 'enabled' : 'disabled';
+}
+function qemuProgram(target, qemuDir) {
+    const debian = join(qemuDir, `${target.qemu}-static`);
+    return existsSync(debian) ? debian : join(qemuDir, target.qemu);
+}
+/** Mount binfmt_misc when needed and make every foreign target runnable through qemu. */
+async function binfmt_registerQemu(targets, options = {}) {
+    const binfmtDir = options.binfmtDir ?? BINFMT_DIR;
+    const hostSystem = options.hostSystem ?? 'x86_64-linux';
+    const qemuDir = options.qemuDir ?? '/usr/bin';
+    const shareDir = options.binfmtsShareDir ?? '/usr/share/binfmts';
+    const registration = {
+        binfmtDir,
+        mounted: false,
+        changes: [],
+        alreadyEnabled: [],
+        native: []
+    };
+    if (!existsSync(join(binfmtDir, 'register'))) {
+        await privileged('mount', ['-t', 'binfmt_misc', 'binfmt_misc', binfmtDir], options);
+        registration.mounted = true;
+    }
+    const seen = new Set();
+    for (const target of targets) {
+        if (!needsEmulation(target, hostSystem)) {
+            registration.native.push(target.name);
+            continue;
+        }
+        const entry = binfmtEntryName(target);
+        if (seen.has(entry))
+            continue; // armv6l and armv7l share qemu-arm
+        seen.add(entry);
+        const before = await entryState(binfmtDir, entry);
+        if (before === 'enabled') {
+            registration.alreadyEnabled.push(entry);
+            continue;
+        }
+        const debianKnows = (options.useUpdateBinfmts ?? true) && existsSync(join(shareDir, entry));
+        if (debianKnows) {
+            await privileged('update-binfmts', ['--enable', entry], options);
+            registration.changes.push({ entry, before, via: 'update-binfmts' });
+        }
+        else if (before === 'disabled') {
+            await writeProcFile(join(binfmtDir, entry), '1', options);
+            registration.changes.push({ entry, before, via: 'register' });
+        }
+        else {
+            await writeProcFile(join(binfmtDir, 'register'), binfmtRegisterLine(target, qemuProgram(target, qemuDir)), options);
+            registration.changes.push({ entry, before, via: 'register' });
+        }
+        if ((await entryState(binfmtDir, entry)) !== 'enabled') {
+            throw new Error(`binfmt_misc entry ${entry} is not enabled after registering it`);
+        }
+    }
+    return registration;
+}
+/** Undo what registerQemu did, newest change first. Safe to call twice. */
+async function restoreBinfmt(registration, options = {}) {
+    const { binfmtDir } = registration;
+    for (const change of [...registration.changes].reverse()) {
+        const now = await entryState(binfmtDir, change.entry);
+        if (now === 'absent' && change.before === 'absent')
+            continue;
+        if (change.before === 'absent') {
+            // -1 removes the entry from the kernel; update-binfmts --disable does the same for its own.
+            await writeProcFile((0,external_node_path_namespaceObject.join)(binfmtDir, change.entry), '-1', options);
+        }
+        else if (change.before === 'disabled' && now === 'enabled') {
+            await writeProcFile((0,external_node_path_namespaceObject.join)(binfmtDir, change.entry), '0', options);
+        }
+    }
+    if (registration.mounted && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(binfmtDir, 'register'))) {
+        await privileged('umount', [binfmtDir], options);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/paths.ts
 /** Fixed places the action uses on the runner, all outside the workspace. */
 
@@ -99085,13 +99237,248 @@ function artifactsDir() {
     return join(actionTemp(), 'artifacts');
 }
 
+;// CONCATENATED MODULE: ./src/nix/installable.ts
+/**
+ * From "what the project asked to build" to the exact `nix build` argument vector, for one
+ * target. Pure: no file is read except to find the library shipped beside the bundle.
+ *
+ * User strings never become Nix code: an installable is one argv element, and the library's
+ * entry (nix/build.nix) receives every value with `--argstr`.
+ */
+
+
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+/** Fill an installable template for one target; unknown placeholders are an error. */
+function expandInstallable(template, target) {
+    const values = {
+        target: target.name,
+        system: target.system,
+        // The host target has no pkgsCross attribute; `native` keeps templates uniform.
+        attr: target.nixpkgsCross ?? 'native'
+    };
+    const expanded = template.replace(PLACEHOLDER, (whole, key) => {
+        const value = values[key];
+        if (value === undefined) {
+            throw new Error(`unknown placeholder ${whole} in installable '${template}' (known: {target}, {system}, {attr})`);
+        }
+        return value;
+    });
+    if (expanded.trim() === '')
+        throw new Error('installable is empty');
+    // An argv element starting with '-' would be read by nix as an option.
+    if (expanded.startsWith('-'))
+        throw new Error(`installable must not start with '-': ${expanded}`);
+    if (/[\s]/.test(expanded))
+        throw new Error(`installable must not contain whitespace: '${expanded}'`);
+    return expanded;
+}
+const CABAL_PACKAGE = /^[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)*$/;
+const HASKELL_SET = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+const ATTR_PATH = /^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$/;
+/** The `nixpkgs` value nix/build.nix and nix/nixpkgs-source.nix take: a keyword or an absolute path. */
+function installable_nixpkgsArg(source, projectDir) {
+    if (source === undefined)
+        return 'auto';
+    if (typeof source === 'string')
+        return source;
+    return isAbsolute(source.path) ? source.path : resolve(projectDir, source.path);
+}
+/** The `nix build` argv for one target. */
+function nixBuildInvocation(request) {
+    const { mode, target, projectDir, libraryDir } = request;
+    const strategy = request.strategy ?? 'cross';
+    if (!isAbsolute(projectDir))
+        throw new Error(`projectDir must be absolute: ${projectDir}`);
+    if (!isAbsolute(libraryDir))
+        throw new Error(`libraryDir must be absolute: ${libraryDir}`);
+    const common = ['build', '--json'];
+    common.push(...(request.outLink ? ['--out-link', request.outLink] : ['--no-link']));
+    if (request.printBuildLogs ?? true)
+        common.push('-L');
+    for (const [name, value] of request.options ?? [])
+        common.push('--option', name, value);
+    if (mode.kind === 'installable') {
+        const installable = expandInstallable(mode.template, target);
+        return { argv: [...common, installable], cwd: projectDir, describe: installable };
+    }
+    const lib = (args, describe) => ({
+        argv: [
+            ...common,
+            '--file',
+            join(libraryDir, 'build.nix'),
+            '--argstr',
+            'target',
+            target.name,
+            '--argstr',
+            'projectDir',
+            projectDir,
+            '--argstr',
+            'strategy',
+            strategy,
+            ...args,
+            // build.nix is a function; nix applies --argstr on the way to an attribute.
+            'static'
+        ],
+        cwd: projectDir,
+        describe
+    });
+    if (mode.kind === 'expression') {
+        if (mode.file.trim() === '')
+            throw new Error('expression file is empty');
+        if (mode.attr !== undefined && !ATTR_PATH.test(mode.attr))
+            throw new Error(`invalid attribute path: ${mode.attr}`);
+        const args = mode.args ?? {};
+        for (const key of Object.keys(args)) {
+            if (!ARG_NAME.test(key))
+                throw new Error(`invalid argument name for ${mode.file}: ${key}`);
+        }
+        return lib([
+            '--argstr',
+            'mode',
+            'expression',
+            '--argstr',
+            'file',
+            mode.file,
+            '--argstr',
+            'attr',
+            mode.attr ?? '',
+            '--argstr',
+            'argsJson',
+            JSON.stringify(args),
+            '--argstr',
+            'nixpkgs',
+            installable_nixpkgsArg(mode.nixpkgs, projectDir)
+        ], `${mode.file}${mode.attr ? '#' + mode.attr : ''} for ${target.name} (${strategy})`);
+    }
+    if (!CABAL_PACKAGE.test(mode.name))
+        throw new Error(`invalid cabal package name: ${mode.name}`);
+    if (mode.ghc !== undefined && !HASKELL_SET.test(mode.ghc))
+        throw new Error(`invalid GHC package set name: ${mode.ghc}`);
+    return lib([
+        '--argstr',
+        'mode',
+        'package',
+        '--argstr',
+        'name',
+        mode.name,
+        '--argstr',
+        'ghc',
+        mode.ghc ?? '',
+        '--argstr',
+        'nixpkgs',
+        installable_nixpkgsArg(mode.nixpkgs, projectDir)
+    ], `cabal package ${mode.name} for ${target.name} (${strategy})`);
+}
+/** A directory that holds the shipped library (its entry points are all present). */
+function isLibraryDir(dir) {
+    return ['default.nix', 'build.nix', 'targets.json', 'iserv-wrapper.nix'].every((f) => existsSync(join(dir, f)));
+}
+/**
+ * The Nix library shipped with the action, found from this module's own location: the bundle
+ * (dist/main/index.js) and the sources (src/nix/installable.ts) both sit below the action's
+ * root, which holds nix/. GITHUB_ACTION_PATH is not used: it is unset for some action kinds and
+ * in tests, and the bundle's location is the truth.
+ */
+function shippedLibraryDir(moduleUrl = import.meta.url) {
+    let dir = dirname(fileURLToPath(moduleUrl));
+    for (;;) {
+        const candidate = join(dir, 'nix');
+        if (isLibraryDir(candidate))
+            return candidate;
+        const parent = dirname(dir);
+        if (parent === dir)
+            break;
+        dir = parent;
+    }
+    throw new Error(`the static-cross Nix library (nix/) was not found above ${fileURLToPath(moduleUrl)}`);
+}
+
+;// CONCATENATED MODULE: ./src/nix/nixpkgs-source.ts
+/**
+ * Which nixpkgs the library's expression and package modes use, and why. The rule is stated in
+ * the plan; the answer comes from Nix (nix/nixpkgs-source.nix reads the project's default.nix
+ * and flake.lock), once Nix is set up and before anything is built.
+ */
+
+
+
+
+/** The rule a source stands for, in the plan's words. */
+function nixpkgs_source_describeNixpkgsSource(source) {
+    if (source === undefined || source === 'auto') {
+        return "auto: the `pkgs` of the project's default.nix when it exposes one (the project's own overlays), else flake.lock's nixpkgs, else the action's pinned nixpkgs; decided by Nix after set-up";
+    }
+    if (source === 'pinned')
+        return "pinned: the action's pinned nixpkgs";
+    if (source === 'flake-lock')
+        return "flake-lock: the nixpkgs input of the project's flake.lock";
+    if (source === 'default-nix')
+        return "default-nix: the `pkgs` of the project's default.nix";
+    return `the nixpkgs tree at ${source.path}`;
+}
+/** `nix eval` arguments that print the answer as JSON. */
+function nixpkgsSourceArgv(libraryDir, projectDir, source) {
+    return [
+        'eval',
+        '--impure',
+        '--json',
+        '--file',
+        join(libraryDir, 'nixpkgs-source.nix'),
+        '--argstr',
+        'projectDir',
+        projectDir,
+        '--argstr',
+        'nixpkgs',
+        nixpkgsArg(source, projectDir),
+        // The file is a function; nix applies --argstr on the way to an attribute.
+        'info'
+    ];
+}
+function parseAnswer(stdout) {
+    try {
+        const value = JSON.parse(stdout.trim());
+        if (typeof value.source === 'string' && typeof value.reason === 'string') {
+            return { source: value.source, reason: value.reason };
+        }
+    }
+    catch {
+        // Not JSON: reported below as an unknown answer.
+    }
+    return null;
+}
+/**
+ * Ask Nix which nixpkgs the builds will use and log it. A failure here is a warning: each
+ * target's build evaluates the same file and fails with Nix's own error.
+ */
+async function reportNixpkgsSource(libraryDir, projectDir, source) {
+    return core.group('nixpkgs source', async () => {
+        const run = await runNix(nixpkgsSourceArgv(libraryDir, projectDir, source), {
+            cwd: projectDir,
+            echo: false
+        });
+        const answer = run.exitCode === 0 ? parseAnswer(run.stdout) : null;
+        if (answer === null) {
+            const detail = run.stderr.trim().split('\n').slice(-3).join(' ');
+            core.warning(`could not tell which nixpkgs the builds use (${nixpkgs_source_describeNixpkgsSource(source)}): ${detail}`);
+            return null;
+        }
+        core.info(`${answer.source}: ${answer.reason}`);
+        return answer;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/report/plan-report.ts
 /** Shows the build plan: a log group line per target, and a job-summary table. */
+
 
 function logPlan(plan) {
     core.startGroup(`Build plan: ${plan.targets.length} target(s) of ${plan.name} ${plan.version}`);
     try {
         core.info(`mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`);
+        if (plan.mode.kind !== 'installable')
+            core.info(`nixpkgs: ${describeNixpkgsSource(plan.mode.nixpkgs)}`);
         for (const target of plan.targets) {
             core.info(`${target.target} [${target.strategy}]`);
             core.info(`  build:     ${target.installable}`);
@@ -99239,6 +99626,8 @@ var Output;
     Output["ArtifactsDir"] = "artifacts-dir";
     Output["CacheHit"] = "cache-hit";
     Output["FailedTargets"] = "failed-targets";
+    Output["ImageDigest"] = "image-digest";
+    Output["ImagePlatformDigests"] = "image-platform-digests";
 })(Output || (Output = {}));
 
 ;// CONCATENATED MODULE: ./src/cache/key.ts
@@ -99286,11 +99675,16 @@ function lockFilesDigest(files) {
     return sha256(lines).slice(0, 32);
 }
 const SKIP_DIRS = new Set(['.git', 'node_modules', 'dist-newstyle', '.stack-work', '.direnv']);
+/**
+ * The root default.nix and flake.nix count because `nixpkgs: auto` builds with default.nix's
+ * `pkgs` (overlays included) and installables come from flake.nix.
+ */
+const ROOT_LOCK_FILES = new Set(['flake.lock', 'flake.nix', 'default.nix']);
 /** Whether a project-relative path counts as a lock file: what decides what gets built. */
 function isLockFile(relative) {
     const parts = relative.split('/');
     const name = parts[parts.length - 1];
-    if (parts.length === 1 && (name === 'flake.lock' || name.startsWith('cabal.project')))
+    if (parts.length === 1 && (ROOT_LOCK_FILES.has(name) || name.startsWith('cabal.project')))
         return true;
     if (name.endsWith('.cabal'))
         return true;
@@ -99311,7 +99705,7 @@ async function walk(root, relative, depth, out) {
         }
     }
 }
-/** The project's lock files: flake.lock, cabal.project*, every *.cabal, everything under nix/. */
+/** The project's lock files: flake.lock, flake.nix, default.nix, cabal.project*, every *.cabal, nix/**. */
 async function listLockFiles(projectDir) {
     const out = [];
     await walk(projectDir, '', 0, out);
@@ -99320,161 +99714,6 @@ async function listLockFiles(projectDir) {
 async function key_hashLockFiles(projectDir) {
     const files = await listLockFiles(projectDir);
     return lockFilesDigest(await Promise.all(files.map(async (f) => ({ path: f, content: await readFile(path.join(projectDir, f)) }))));
-}
-
-;// CONCATENATED MODULE: ./src/cache/restore.ts
-/**
- * Restoring the Nix binary cache from the GitHub Actions cache and making Nix use it.
- *
- * The cache is a `file://` binary cache in one absolute directory, named to the GitHub cache
- * by its folder name alone (see `location.ts`), so that the entry's version does not depend
- * on where this runner keeps its home, temp or workspace folders.
- */
-
-
-
-
-
-
-
-
-
-
-
-/** Default cache directory: under the home directory, the same on every hosted runner. */
-function restore_defaultBinaryCacheDir(home = os.homedir()) {
-    return path.join(home, '.cache', 'static-cross', 'nix-binary-cache');
-}
-function storeSnapshotFilePath(tempDir) {
-    return path.join(tempDir, 'static-cross', 'store-paths-before-build.txt');
-}
-/**
- * The substituter URL for the cache (pure). `priority=10` puts it before cache.nixos.org (40).
- * Without a key, `trusted=1` lets Nix take its unsigned paths without turning off signature
- * checks for every other substituter (as `require-sigs = false` would).
- */
-function substituterUrl(cacheDir, signed) {
-    return `file://${cacheDir}?priority=10${signed ? '' : '&trusted=1'}`;
-}
-/** The nix.conf lines that make Nix use the restored cache (pure). */
-function substituterConfigLines(cacheDir, publicKey) {
-    const lines = [`extra-substituters = ${substituterUrl(cacheDir, publicKey !== undefined)}`];
-    if (publicKey)
-        lines.push(`extra-trusted-public-keys = ${publicKey}`, 'require-sigs = true');
-    // A damaged or refused substitute is then rebuilt instead of failing the build.
-    lines.push('fallback = true');
-    return lines;
-}
-const UNSIGNED_TRUST_NOTE = (/* unused pure expression or super */ null && ('The binary cache is not signed (no signing key given): Nix takes its paths as they are. ' +
-    'That trusts the GitHub Actions cache of this repository, which only workflows of this ' +
-    "repository can write (pull requests from forks cannot save to the base branch's scope). " +
-    'Give a signing key to have Nix check every path against it instead.'));
-function assertAbsolute(dir) {
-    if (!path.isAbsolute(dir))
-        throw new Error(`The binary cache directory must be an absolute path: ${dir}`);
-}
-/**
- * Run a restoreCache call and notice whether it failed. @actions/cache turns every service
- * failure (outage, 429, denied read) into its own warning or error line and a plain
- * `undefined`, the same value as a miss, and offers no other way to tell them apart; its log
- * line is the only signal, so it is watched for while the call runs (and still printed).
- */
-async function watchRestoreFailures(call) {
-    const stdout = process.stdout;
-    const original = stdout.write;
-    let failure;
-    stdout.write = function (chunk, ...rest) {
-        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
-        const match = /^::(?:warning|error)(?: [^:]*)?::Failed to restore: (.*)$/m.exec(text);
-        if (match && failure === undefined)
-            failure = match[1].trim();
-        return original.call(this, chunk, ...rest);
-    };
-    try {
-        return { value: await call(), failure };
-    }
-    finally {
-        stdout.write = original;
-    }
-}
-async function emptyDirectory(dir) {
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-}
-async function restore_restoreBinaryCache(options) {
-    const started = Date.now();
-    assertAbsolute(options.cacheDir);
-    let publicKey;
-    let signingKeyFile;
-    if (options.signingKey) {
-        maskSecretKey(options.signingKey);
-        publicKey = publicKeyOf(options.signingKey);
-        signingKeyFile = await writeSigningKeyFile(options.signingKey, options.tempDir);
-        core.info(`Binary cache: Nix accepts only paths signed by ${publicKey}`);
-    }
-    else {
-        core.info(UNSIGNED_TRUST_NOTE);
-    }
-    // Start from an empty directory: leftovers (a self-hosted runner, an earlier partial
-    // extraction) would otherwise be mixed into what this run trusts and saves.
-    await emptyDirectory(options.cacheDir);
-    let cacheHit = 'miss';
-    let matchedKey;
-    let warning;
-    await core.group('Restoring the Nix binary cache', async () => {
-        try {
-            // A lookup first, so that a found entry that then fails to download or unpack can be
-            // told from a plain miss (restoreCache itself reports both as `undefined`).
-            const lookup = await watchRestoreFailures(() => withCacheParentAsWorkspace(options.cacheDir, (cachePath) => cache.restoreCache([cachePath], options.key, [...options.restoreKeys], {
-                lookupOnly: true
-            })));
-            if (lookup.failure)
-                throw new Error(`the cache service failed: ${lookup.failure}`);
-            const found = lookup.value;
-            if (found === undefined) {
-                core.info(`No binary cache for ${options.key} or its restore keys.`);
-                return;
-            }
-            const restored = await withCacheParentAsWorkspace(options.cacheDir, (cachePath) => cache.restoreCache([cachePath], options.key, [...options.restoreKeys]));
-            if (restored === undefined || !existsSync(path.join(options.cacheDir, 'nix-cache-info'))) {
-                throw new Error(`the cache entry ${found} was found but could not be downloaded or unpacked`);
-            }
-            matchedKey = restored;
-            cacheHit = restored === options.key ? 'exact' : 'partial';
-        }
-        catch (error) {
-            warning = `Binary cache not restored (${error.message}); building without it.`;
-            await emptyDirectory(options.cacheDir);
-            if (options.strict)
-                throw new Error(warning);
-            core.warning(warning);
-        }
-    });
-    let substituter;
-    if (cacheHit !== 'miss') {
-        substituter = substituterUrl(options.cacheDir, publicKey !== undefined);
-        await writePrivateBlock(options.userConfFile, 'binary-cache', substituterConfigLines(options.cacheDir, publicKey));
-    }
-    else {
-        await writePrivateBlock(options.userConfFile, 'binary-cache', []);
-    }
-    const snapshotFile = storeSnapshotFilePath(options.tempDir);
-    const count = await writeStoreSnapshot(snapshotFile);
-    const restoredBytes = await directorySize(options.cacheDir);
-    const seconds = (Date.now() - started) / 1000;
-    core.info(`Binary cache: ${cacheHit}${matchedKey ? ` (${matchedKey})` : ''}, ${restoredBytes} bytes in ${seconds.toFixed(1)} s; ` +
-        `${count} store paths recorded before the build.`);
-    return {
-        cacheHit,
-        matchedKey,
-        substituter,
-        publicKey,
-        signingKeyFile,
-        snapshotFile,
-        restoredBytes,
-        seconds,
-        warning
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/nix/build-users.ts
@@ -100660,7 +100899,7 @@ async function install_installNix(options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./nix/targets.json
-const targets_namespaceObject = /*#__PURE__*/JSON.parse('{"x86_64-linux":{"system":"x86_64-linux","nixpkgsCross":null,"config":"x86_64-unknown-linux-musl","qemu":"qemu-x86_64","elf":{"class":64,"endian":"little","machine":62,"machineName":"x86-64"},"artifactArch":"x86-64","notes":"Built natively on an x86_64 runner with pkgsStatic (musl); no cross compiler and no qemu involved."},"aarch64-linux":{"system":"aarch64-linux","nixpkgsCross":"aarch64-multiplatform","config":"aarch64-unknown-linux-musl","qemu":"qemu-aarch64","elf":{"class":64,"endian":"little","machine":183,"machineName":"AArch64"},"artifactArch":"aarch64","notes":"GHC object code loaded by the interpreter under qemu can land beyond +-4 GB (GHC #24432)."},"armv7l-linux":{"system":"armv7l-linux","nixpkgsCross":"armv7l-hf-multiplatform","config":"armv7l-unknown-linux-musleabihf","qemu":"qemu-arm","elf":{"class":32,"endian":"little","machine":40,"machineName":"ARM","armFloatAbi":"hard"},"artifactArch":"armv7l","notes":"ARM32 GHC is LLVM-only; split sections must be off; Template Haskell here is the least reliable (the emulated strategy is the escape hatch)."},"armv6l-linux":{"system":"armv6l-linux","nixpkgsCross":"raspberryPi","config":"armv6l-unknown-linux-musleabihf","qemu":"qemu-arm","elf":{"class":32,"endian":"little","machine":40,"machineName":"ARM","armFloatAbi":"hard"},"artifactArch":"armv6l","notes":"Raspberry Pi 1/Zero. Same ARM32 limits as armv7l."},"riscv64-linux":{"system":"riscv64-linux","nixpkgsCross":"riscv64","config":"riscv64-unknown-linux-musl","qemu":"qemu-riscv64","elf":{"class":64,"endian":"little","machine":243,"machineName":"RISC-V","riscvFloatAbi":"double"},"artifactArch":"riscv64","notes":"Template Haskell through a cross iserv is untested upstream for riscv64."},"powerpc64le-linux":{"system":"powerpc64le-linux","nixpkgsCross":"powernv","config":"powerpc64le-unknown-linux-musl","qemu":"qemu-ppc64le","elf":{"class":64,"endian":"little","machine":21,"machineName":"PowerPC64"},"artifactArch":"ppc64le","notes":"ELFv2 ABI."},"s390x-linux":{"system":"s390x-linux","nixpkgsCross":"s390x","config":"s390x-unknown-linux-musl","qemu":"qemu-s390x","elf":{"class":64,"endian":"big","machine":22,"machineName":"IBM S/390"},"artifactArch":"s390x","notes":"The only big-endian target."},"i686-linux":{"system":"i686-linux","nixpkgsCross":"gnu32","config":"i686-unknown-linux-musl","qemu":"qemu-i386","elf":{"class":32,"endian":"little","machine":3,"machineName":"Intel 80386"},"artifactArch":"i686","notes":"pkgsCross.gnu32.pkgsStatic gives an i686 musl toolchain."}}');
+const targets_namespaceObject = /*#__PURE__*/JSON.parse('{"x86_64-linux":{"system":"x86_64-linux","nixpkgsCross":null,"config":"x86_64-unknown-linux-musl","qemu":"qemu-x86_64","elf":{"class":64,"endian":"little","machine":62,"machineName":"x86-64"},"artifactArch":"x86-64","ociPlatform":{"architecture":"amd64"},"notes":"Built natively on an x86_64 runner with pkgsStatic (musl); no cross compiler and no qemu involved."},"aarch64-linux":{"system":"aarch64-linux","nixpkgsCross":"aarch64-multiplatform","config":"aarch64-unknown-linux-musl","qemu":"qemu-aarch64","elf":{"class":64,"endian":"little","machine":183,"machineName":"AArch64"},"artifactArch":"aarch64","ociPlatform":{"architecture":"arm64"},"notes":"GHC object code loaded by the interpreter under qemu can land beyond +-4 GB (GHC #24432)."},"armv7l-linux":{"system":"armv7l-linux","nixpkgsCross":"armv7l-hf-multiplatform","config":"armv7l-unknown-linux-musleabihf","qemu":"qemu-arm","elf":{"class":32,"endian":"little","machine":40,"machineName":"ARM","armFloatAbi":"hard"},"artifactArch":"armv7l","ociPlatform":{"architecture":"arm","variant":"v7"},"notes":"ARM32 GHC is LLVM-only; split sections must be off; Template Haskell here is the least reliable (the emulated strategy is the escape hatch)."},"armv6l-linux":{"system":"armv6l-linux","nixpkgsCross":"raspberryPi","config":"armv6l-unknown-linux-musleabihf","qemu":"qemu-arm","elf":{"class":32,"endian":"little","machine":40,"machineName":"ARM","armFloatAbi":"hard"},"artifactArch":"armv6l","ociPlatform":{"architecture":"arm","variant":"v6"},"notes":"Raspberry Pi 1/Zero. Same ARM32 limits as armv7l."},"riscv64-linux":{"system":"riscv64-linux","nixpkgsCross":"riscv64","config":"riscv64-unknown-linux-musl","qemu":"qemu-riscv64","elf":{"class":64,"endian":"little","machine":243,"machineName":"RISC-V","riscvFloatAbi":"double"},"artifactArch":"riscv64","ociPlatform":{"architecture":"riscv64"},"notes":"Template Haskell through a cross iserv is untested upstream for riscv64."},"powerpc64le-linux":{"system":"powerpc64le-linux","nixpkgsCross":"powernv","config":"powerpc64le-unknown-linux-musl","qemu":"qemu-ppc64le","elf":{"class":64,"endian":"little","machine":21,"machineName":"PowerPC64"},"artifactArch":"ppc64le","ociPlatform":{"architecture":"ppc64le"},"notes":"ELFv2 ABI."},"s390x-linux":{"system":"s390x-linux","nixpkgsCross":"s390x","config":"s390x-unknown-linux-musl","qemu":"qemu-s390x","elf":{"class":64,"endian":"big","machine":22,"machineName":"IBM S/390"},"artifactArch":"s390x","ociPlatform":{"architecture":"s390x"},"notes":"The only big-endian target."},"i686-linux":{"system":"i686-linux","nixpkgsCross":"gnu32","config":"i686-unknown-linux-musl","qemu":"qemu-i386","elf":{"class":32,"endian":"little","machine":3,"machineName":"Intel 80386"},"artifactArch":"i686","ociPlatform":{"architecture":"386"},"notes":"pkgsCross.gnu32.pkgsStatic gives an i686 musl toolchain."}}');
 ;// CONCATENATED MODULE: ./src/targets.ts
 /**
  * The target registry: one table (nix/targets.json) read by both the TypeScript side and the
@@ -100744,9 +100983,10 @@ async function setUp(inputs, plan, workspace) {
         strategy: [...strategies, inputs.cacheKey].filter((part) => part !== '').join('+'),
         actionVersion: ACTION_VERSION
     });
-    const cacheDir = defaultBinaryCacheDir();
+    const cacheDir = binaryCacheDir();
     const restored = await restoreBinaryCache({
         cacheDir,
+        cachePath: BINARY_CACHE_PATH,
         key: keys.key,
         restoreKeys: keys.restoreKeys,
         signingKey: inputs.cacheSigningKey || undefined,
@@ -100756,6 +100996,7 @@ async function setUp(inputs, plan, workspace) {
     });
     const state = {
         cacheDir,
+        cachePath: BINARY_CACHE_PATH,
         key: keys.key,
         cacheHit: restored.cacheHit,
         snapshotFile: restored.snapshotFile,
@@ -100870,12 +101111,44 @@ async function forgetGithubToken() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(454);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9124);
+/* harmony import */ var _runner_platform_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9005);
 
-await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
+
+// On a refused runner the main step did nothing, so there is nothing to save.
+if (!(0,_runner_platform_js__WEBPACK_IMPORTED_MODULE_1__/* .unsupportedRunnerError */ .y)(process.platform, process.arch))
+    await (0,_pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 9005:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   y: () => (/* binding */ unsupportedRunnerError)
+/* harmony export */ });
+/**
+ * The runners the action can work on: Linux on x86_64 or arm64. Nix's static cross sets,
+ * qemu-user and binfmt_misc are Linux things, so anything else is refused before any input
+ * is read or anything is installed.
+ */
+const SUPPORTED_ARCHES = { x64: 'x86_64', arm64: 'arm64' };
+const RUNNER_LABELS = {
+    darwin: 'macOS',
+    win32: 'Windows'
+};
+/** Why this runner cannot run the action, or undefined when it can. */
+function unsupportedRunnerError(platform, arch) {
+    if (platform === 'linux' && SUPPORTED_ARCHES[arch])
+        return undefined;
+    const runner = `${RUNNER_LABELS[platform] ?? platform} on ${arch}`;
+    return (`static-cross runs on Linux runners only (x86_64 or arm64), not on ${runner}: ` +
+        'use runs-on: ubuntu-latest (or ubuntu-24.04-arm); it builds every target from there');
+}
+
 
 /***/ }),
 

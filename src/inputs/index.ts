@@ -33,11 +33,13 @@ import {
   parseSize,
   show
 } from './parse.js'
+import { type ImageInputs, parseImageInputs } from './image.js'
 import { parseSmokeArgs, parseSmokeExpect } from './smoke.js'
 import { STRATEGIES, type Strategy, parseStrategyOverrides, parseTargets } from './targets.js'
 import { parseProjectDir } from './workspace.js'
 
 export { InputError, type InputReader } from './parse.js'
+export type { ImageInputs } from './image.js'
 export type { NixInstallerOverride } from './nix-settings.js'
 export { STRATEGIES, type Strategy } from './targets.js'
 export { INSTALLABLE_PLACEHOLDERS } from './build-mode.js'
@@ -84,6 +86,8 @@ export interface Inputs {
   cacheStrict: boolean
   summary: boolean
   attest: boolean
+  /** The multi-platform OCI image, or null when `image` is false. */
+  image: ImageInputs | null
 }
 
 const CACHE_KEY_PART = /^[A-Za-z0-9._-]{1,64}$/
@@ -147,6 +151,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
   const cacheStrict = parseBoolean('cache-strict', raw('cache-strict'))
   const summary = parseBoolean('summary', raw('summary'))
   const attest = parseBoolean('attest', raw('attest'))
+  const image = parseImageInputs(raw, version)
   return {
     targets,
     strategy,
@@ -178,6 +183,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
     cacheMaxSizeBytes,
     cacheStrict,
     summary,
-    attest
+    attest,
+    image
   }
 }

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { attestArchives, type AttestOutcome } from '../attest/index.js'
 import { addThAuditToSummary } from '../audit/summary.js'
+import { addImageToSummary, runImageStep } from '../image/stage.js'
 import { getInputs, type Inputs } from '../inputs/index.js'
 import { nixBuild } from '../nix/build.js'
 import { shippedLibraryDir } from '../nix/installable.js'
@@ -30,7 +31,7 @@ import { finishRun } from './whole-run.js'
 
 /** Mask secrets before anything can print them, even a validation error. */
 function maskSecrets(): void {
-  for (const name of ['github-token', 'cache-signing-key']) {
+  for (const name of ['github-token', 'cache-signing-key', 'image-push-password']) {
     const value = core.getInput(name)
     if (value !== '') core.setSecret(value)
   }
@@ -179,6 +180,7 @@ export async function runMain(): Promise<void> {
         .join(',')
     )
     annotateFailures(results)
+    const image = await runImageStep(results, inputs, plan, resolve(workspace, plan.projectDir))
     if (inputs.summary) {
       try {
         addResultsToSummary(results, `static-cross: ${plan.name} ${plan.version}`)
@@ -189,6 +191,7 @@ export async function runMain(): Promise<void> {
             `<p>Build provenance attested for ${attestation.subjects.length} archive(s)${attestation.attestationId ? ` (attestation ${attestation.attestationId})` : ''}.</p>`,
             true
           )
+        if (image.outcome) addImageToSummary(image.outcome)
         await core.summary.write()
       } catch (error) {
         core.warning(`could not write the job summary: ${(error as Error).message}`)
@@ -197,6 +200,7 @@ export async function runMain(): Promise<void> {
     const failure = stepFailure(results, inputs.failOn)
     if (failure) core.setFailed(`${failure} (fail-on: ${inputs.failOn})`)
     else if (checksumsError) core.setFailed(checksumsError)
+    else if (image.error) core.setFailed(image.error)
     else if (attestation?.status === 'failed') core.setFailed(attestation.error ?? 'attest failed')
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
