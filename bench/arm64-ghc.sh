@@ -8,7 +8,7 @@
 #
 # <module-dir> holds Empty.hs and Types*.hs from bench/th-fixture.ts. apt runs with a state
 # directory of its own under <work-dir> (arm64 package lists, downloads), so the machine's dpkg
-# architectures and package lists stay as they are. Needs the Debian network mirror (~250 MB).
+# architectures and package lists stay as they are. Needs the Debian network mirror (about 215 MB of packages).
 set -eu
 work=$(realpath "$1")
 modules=$(realpath "$2")
@@ -38,9 +38,13 @@ if [ ! -x "$root/usr/lib/ghc/bin/ghc" ]; then
   qemu-aarch64-static -L "$root" "$root/usr/lib/ghc/bin/ghc-pkg" \
     --global-package-db "$root/var/lib/ghc/package.conf.d" recache
 fi
-# The package's absolute link to /var/lib/ghc/package.conf.d would be followed by the host
-# kernel to the host's x86_64 package database; a relative link stays inside the root.
-ln -sfn ../../../var/lib/ghc/package.conf.d "$root/usr/lib/ghc/package.conf.d"
+# Symbolic links are followed by the host kernel, not by qemu: an absolute link such as
+# /usr/lib/ghc/package.conf.d -> /var/lib/ghc/package.conf.d or libm.so -> /lib/.../libm.so.6
+# would reach the host's x86_64 files. Point every absolute link into the root instead.
+find "$root" -type l -lname '/*' | while read -r link; do
+  target=$(readlink "$link")
+  case "$target" in "$root"/*) ;; *) ln -sfn "$root$target" "$link" ;; esac
+done
 # GHC starts its tools by name from PATH; the host's own aarch64 cross tools would be x86_64
 # code, so these wrappers run the arm64 ones under qemu instead.
 # gcc itself starts cc1, collect2, as and ld by absolute path, which the host kernel cannot run

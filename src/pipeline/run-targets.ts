@@ -1,6 +1,6 @@
 /**
  * Every target's flow at once: builds bounded by max-parallel, checks by max-parallel too,
- * compression by the cores, uploads as archives are ready. Results and logs come back in target
+ * compression by the cores, uploads one at a time as archives are ready. Results and logs come back in target
  * order whatever order the targets finish in.
  */
 import * as core from '@actions/core'
@@ -59,6 +59,9 @@ export async function runTargets(
   const builds: Limit = pLimit(options.maxParallel)
   const verifies: Limit = pLimit(options.maxParallel)
   const compressions: Limit = pLimit(slots)
+  // One upload at a time, in the order archives are ready: the runner's bandwidth is shared by
+  // all of them anyway, and a failing service's retries then stay with one artifact.
+  const uploads: Limit = pLimit(1)
   const ended = allBuildsEnded(targets.length)
   const buildEnded = async (): Promise<void> => {
     ended.arrive()
@@ -72,7 +75,7 @@ export async function runTargets(
         return await runTargetFlow(
           planned,
           settings,
-          { builds, verifies, compressions, buildEnded },
+          { builds, verifies, compressions, uploads, buildEnded },
           log
         )
       } finally {

@@ -26,6 +26,7 @@ export interface FlowLimits {
   builds: Limit
   verifies: Limit
   compressions: Limit
+  uploads: Limit
   /**
    * Called when this target's build has ended; the flow goes on when it resolves. Streaming
    * resolves at once; the barrier design (kept to measure against) waits for every build.
@@ -72,7 +73,8 @@ export async function runTargetFlow(
   logPackage(result, log)
   if (result.status !== 'ok' || settings.upload === null) return result
 
-  result = await uploadTarget(result, settings.upload)
+  const upload = settings.upload
+  result = await limits.uploads(() => uploadTarget(result, upload))
   logUpload(result, log)
   return result
 }
