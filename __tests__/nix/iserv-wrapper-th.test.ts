@@ -20,9 +20,10 @@ import { LIB, REPO, hasCommand, privateNixConf, run } from './helpers.js'
 // file alone, even with the CPUs busy) the interpreter built from nix/interpreter with Debian's
 // GHC 9.0 died with SIGSEGV under qemu-x86_64 7.2 while loading object code. GHC's runtime
 // linker needs its mappings near the code it patches, and qemu-user places mappings differently
-// from the kernel. One retry keeps that from failing CI; a real break fails both tries, and the
-// first failure is still printed.
-jest.retryTimes(1, { logErrorsBeforeRetry: true })
+// from the kernel. Under a heavily loaded machine both of two tries have crashed once, so two
+// retries keep that from failing CI; a real break fails all three tries, and each earlier
+// failure is still printed.
+jest.retryTimes(2, { logErrorsBeforeRetry: true })
 
 const QEMU = '/usr/bin/qemu-x86_64-static'
 const FIXTURE = join(REPO, 'test-support', 'fixtures', 'th')
