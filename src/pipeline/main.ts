@@ -69,6 +69,8 @@ async function dryRun(inputs: Inputs, plan: BuildPlan): Promise<void> {
   )
   core.setOutput(Output.CacheHit, '')
   core.setOutput(Output.FailedTargets, '')
+  core.setOutput(Output.ImageDigest, '')
+  core.setOutput(Output.ImagePlatformDigests, '')
   core.info('dry-run: stopping before installing Nix, restoring the cache or building anything')
   if (inputs.summary) {
     addPlanToSummary(plan, 'static-cross: build plan (dry run)')
