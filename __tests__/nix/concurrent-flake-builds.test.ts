@@ -62,5 +62,7 @@ test('four concurrent builds of one flake all succeed and log no busy eval cache
   )
   created.push(...outcomes.flatMap((o) => o.outPaths))
   expect(outcomes.map((o) => o.ok)).toEqual(ATTRS.map(() => true))
-  for (const outcome of outcomes) expect(outcome.log).not.toMatch(/is busy/)
+  // Only the evaluation cache's file counts: the store's own database may report itself busy
+  // while four processes register paths, and Nix waits and retries that by design.
+  for (const outcome of outcomes) expect(outcome.log).not.toMatch(/eval-cache-v\d+\/\S+ is busy/)
 }, 300000)
