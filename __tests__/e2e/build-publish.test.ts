@@ -14,8 +14,8 @@ import {
   type ActionRunResult,
   type Services
 } from '../../test-support/runner/index.js'
-import type { TargetResult } from '../../src/pipeline/results.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
+import { targetResults } from '../../test-support/target-results.js'
 
 const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
 const FAULTY = join(process.cwd(), 'test-support', 'fixtures', 'faulty-flake')
@@ -35,8 +35,7 @@ afterAll(async () => {
   await services?.stop()
 })
 
-const results = (run: ActionRunResult): TargetResult[] =>
-  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = targetResults
 
 async function buildExample(extra: Record<string, string> = {}) {
   const run = await runAction({

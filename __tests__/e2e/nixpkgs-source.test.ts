@@ -8,7 +8,6 @@
  * overlay.
  */
 import { join } from 'node:path'
-import type { TargetResult } from '../../src/pipeline/results.js'
 import {
   runAction,
   startServices,
@@ -16,6 +15,7 @@ import {
   type Services
 } from '../../test-support/runner/index.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
+import { targetResults } from '../../test-support/target-results.js'
 
 const FIXTURE = join(process.cwd(), 'test-support', 'fixtures', 'overlaid-project')
 
@@ -27,8 +27,7 @@ afterAll(async () => {
   await services?.stop()
 })
 
-const results = (run: ActionRunResult): TargetResult[] =>
-  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = targetResults
 
 async function buildFixture(extra: Record<string, string> = {}): Promise<ActionRunResult> {
   return runAction({

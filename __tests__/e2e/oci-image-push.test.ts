@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import type { TargetResult } from '../../src/pipeline/results.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import {
   freePort,
@@ -22,6 +21,7 @@ import {
   type ActionRunResult,
   type Services
 } from '../../test-support/runner/index.js'
+import { targetResults } from '../../test-support/target-results.js'
 
 const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
 const PLATFORMS = [
@@ -44,8 +44,7 @@ afterAll(async () => {
   await services?.stop()
 })
 
-const results = (run: ActionRunResult): TargetResult[] =>
-  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = targetResults
 
 function buildAndPush(push: string, extra: Record<string, string> = {}): Promise<ActionRunResult> {
   return runAction({

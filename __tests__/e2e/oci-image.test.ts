@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import type { TargetResult } from '../../src/pipeline/results.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import {
   runAction,
@@ -17,6 +16,7 @@ import {
   type ActionRunResult,
   type Services
 } from '../../test-support/runner/index.js'
+import { targetResults } from '../../test-support/target-results.js'
 
 const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
 // Both runs build the same commit: the revision label is part of the image.
@@ -36,8 +36,7 @@ afterAll(async () => {
   await services?.stop()
 })
 
-const results = (run: ActionRunResult): TargetResult[] =>
-  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = targetResults
 
 function buildImage(extra: Record<string, string> = {}): Promise<ActionRunResult> {
   return runAction({

@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TargetResult } from '../../src/pipeline/results.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import {
   runAction,
@@ -17,6 +16,7 @@ import {
   type ActionRunResult,
   type Services
 } from '../../test-support/runner/index.js'
+import { targetResults } from '../../test-support/target-results.js'
 
 const FIXTURE = join(process.cwd(), 'test-support', 'fixtures', 'sbom-c')
 const SUMS = 'hello-1.0.0-linux-static-x86-64+aarch64-SHA256SUMS'
@@ -45,8 +45,7 @@ afterAll(async () => {
   await services?.stop()
 })
 
-const results = (run: ActionRunResult): TargetResult[] =>
-  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = targetResults
 const prop = (props: Prop[], name: string): string | undefined =>
   props.find((p) => p.name === name)?.value
 

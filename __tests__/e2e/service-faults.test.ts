@@ -7,7 +7,6 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TargetResult } from '../../src/pipeline/results.js'
 import { actionSnapshot } from '../../test-support/action-snapshot.js'
 import {
   deleteStorePaths,
@@ -25,6 +24,7 @@ import {
   type Services,
   type WorkflowRun
 } from '../../test-support/runner/index.js'
+import { targetResults } from '../../test-support/target-results.js'
 
 const TARGETS = 'x86_64-linux, aarch64-linux'
 const ARCHIVES = ['hello-1-linux-static-aarch64.tar.xz', 'hello-1-linux-static-x86-64.tar.xz']
@@ -42,8 +42,7 @@ let project: string
 let env: Record<string, string>
 let seed: ActionRunResult
 
-const results = (run: ActionRunResult): TargetResult[] =>
-  JSON.parse(run.main.outputs.results ?? '[]') as TargetResult[]
+const results = targetResults
 const outPaths = (run: ActionRunResult): string[] =>
   results(run).flatMap((r) => (r.storePath ? [r.storePath] : []))
 const warnings = (run: ActionRunResult): string[] =>
