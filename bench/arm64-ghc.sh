@@ -4,14 +4,15 @@
 # module set of the TH figure. GHC, its internal interpreter, LLVM's opt and llc (GHC 9.0 has no
 # aarch64 code generator of its own) and the assembler all run as arm64 code under qemu.
 #
-#   bench/arm64-ghc.sh <work-dir> <module-dir>
+#   bench/arm64-ghc.sh <work-dir> [<module-dir>]
 #
-# <module-dir> holds Empty.hs and Types*.hs from bench/th-fixture.ts. apt runs with a state
+# Sets up <work-dir>/root (the arm64 GHC) and <work-dir>/wrap (tools GHC starts, as arm64 code
+# under qemu); `npm run bench -- --only arm64` compiles with them. With <module-dir>, which holds
+# Empty.hs and Types*.hs from bench/th-fixture.ts, it also times one compile of each. apt runs with a state
 # directory of its own under <work-dir> (arm64 package lists, downloads), so the machine's dpkg
 # architectures and package lists stay as they are. Needs the Debian network mirror (about 215 MB of packages).
 set -eu
 work=$(realpath "$1")
-modules=$(realpath "$2")
 root="$work/root"
 wrap="$work/wrap"
 apt_state="$work/apt"
@@ -62,6 +63,8 @@ done
 printf '#!/bin/sh\nCOMPILER_PATH=%s exec qemu-aarch64-static -L %s %s -B%s/ "$@"\n' "$wrap/gcc" "$root" \
   "$root/usr/bin/aarch64-linux-gnu-gcc-12" "$wrap/gcc" > "$wrap/aarch64-linux-gnu-gcc"
 chmod +x "$wrap/aarch64-linux-gnu-gcc"
+[ $# -ge 2 ] || exit 0
+modules=$(realpath "$2")
 compile() {
   out=$(mktemp -d)
   start=$(date +%s%N)

@@ -1,6 +1,6 @@
 /**
- * The binary cache at a real project's scale: an executable whose closure holds 100 MB or 1 GB
- * (3 GB with --cache-sizes) of library-like store paths in ten paths (the `bench-cache`
+ * The binary cache at a real project's scale: an executable whose closure holds 100 MB, 1 GB
+ * or 3 GB of library-like store paths in ten paths (the `bench-cache`
  * fixture: the machine's GHC libraries cut into 4 MB files).
  *
  * Cold: new derivations, empty Actions cache; the post step saves only the paths this run
@@ -35,6 +35,10 @@ export interface CacheScaleRow {
   saveMs: number
   /** Main step of the warm run: restore, substitute the whole closure, verify, package. */
   warmMainMs: number
+  /** The warm run's cache restore (download and unpack), from the action's own log line. */
+  restoreMs: number
+  /** The warm run's build step: Nix substituting the whole closure from the restored cache. */
+  substituteMs: number
   warmBuilt: number
   warmSubstituted: number
   cacheHit: string
@@ -46,6 +50,15 @@ export interface CacheScaleRow {
 
 export interface CacheScaleResult {
   rows: CacheScaleRow[]
+}
+
+/** "Binary cache: exact (...), 159075386 bytes in 2.3 s; ..." from the main step's log. */
+function restoreSeconds(log: readonly string[]): number {
+  for (const line of log) {
+    const match = /Binary cache: (?:exact|partial)\b.* bytes in ([\d.]+) s/.exec(line)
+    if (match) return Number(match[1])
+  }
+  throw new Error('the warm run logged no binary cache restore')
 }
 
 async function closureOf(path: string): Promise<{ paths: string[]; bytes: number }> {
@@ -150,6 +163,8 @@ export async function benchCacheScale(options: {
         coldMainMs: cold.mainMs,
         saveMs: cold.postMs,
         warmMainMs: warm.mainMs,
+        restoreMs: restoreSeconds(warm.run.log) * 1000,
+        substituteMs: warm.results[0]!.durationsMs.build,
         warmBuilt: builds.built,
         warmSubstituted: builds.substituted,
         cacheHit: warm.run.outputs['cache-hit'] ?? '',

@@ -43,6 +43,15 @@ export function ratio(numerator: number, denominator: number): string {
   return `${(numerator / denominator).toFixed(2)}x`
 }
 
+/** A markdown table. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`)
+  ].join('\n')
+}
+
 export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`
 }

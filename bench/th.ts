@@ -44,7 +44,7 @@ export interface ThResult {
   ghcVersion: string
 }
 
-async function ghcLibdir(): Promise<string> {
+export async function ghcLibdir(): Promise<string> {
   return (await runCommand('ghc', ['--print-libdir'])).stdout.trim()
 }
 

@@ -3,13 +3,15 @@
  *
  *   npm run bench                          every figure; the report (markdown) on stdout
  *   npm run bench -- --only th,matrix      some figures (th, cold-warm, matrix, overhead, artifacts,
- *                                          streaming)
+ *                                          streaming, cache-scale, arm64)
  *   npm run bench -- --rounds 5            rounds of every figure (defaults below)
  *   npm run bench -- --write-doc           also write docs/BENCHMARKS.md
  *   npm run bench -- --json out.json       also write every sample as JSON
  *   npm run bench -- --th-modules 20       size of the Template Haskell module set (default 10)
- *   npm run bench -- --cache-sizes 100mb,1gb,3gb   closure sizes of the cache-scale figure
- *                                          (default 100mb,1gb; one round each)
+ *   npm run bench -- --cache-sizes 100mb,1gb   closure sizes of the cache-scale figure
+ *                                          (default 100mb,1gb,3gb; one round each)
+ *   npm run bench -- --arm64-dir DIR       where the arm64 figure unpacks Debian's arm64 GHC
+ *                                          (default ~/.cache/static-cross-bench/arm64-ghc)
  *
  * Progress goes to stderr. The benchmark fails only when a run breaks; no figure is a test.
  */
@@ -19,6 +21,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startServices, type Services } from '../test-support/runner/index.js'
 import { snapshotAction } from '../bench/action-runs.js'
+import { benchArm64Ghc } from '../bench/arm64.js'
 import { benchArtifacts, type Payload } from '../bench/artifacts.js'
 import { benchColdWarm } from '../bench/cold-warm.js'
 import { describeMachine, loadAverage } from '../bench/machine.js'
@@ -38,7 +41,8 @@ const FIGURES = [
   'overhead',
   'artifacts',
   'streaming',
-  'cache-scale'
+  'cache-scale',
+  'arm64'
 ] as const
 type Figure = (typeof FIGURES)[number]
 const DEFAULT_ROUNDS: Record<Figure, number> = {
@@ -48,7 +52,8 @@ const DEFAULT_ROUNDS: Record<Figure, number> = {
   overhead: 2,
   artifacts: 3,
   streaming: 2,
-  'cache-scale': 1
+  'cache-scale': 1,
+  arm64: 1
 }
 
 const { values } = parseArgs({
@@ -58,7 +63,8 @@ const { values } = parseArgs({
     'write-doc': { type: 'boolean', default: false },
     json: { type: 'string' },
     'th-modules': { type: 'string' },
-    'cache-sizes': { type: 'string' }
+    'cache-sizes': { type: 'string' },
+    'arm64-dir': { type: 'string' }
   }
 })
 
@@ -95,7 +101,15 @@ try {
       size: { modules: Number(values['th-modules'] ?? 10), records: 6, fields: 10 }
     })
   }
-  const needsRunner = FIGURES.slice(1).some(wanted)
+  if (wanted('arm64')) {
+    report.arm64 = await benchArm64Ghc({
+      repo,
+      rounds: rounds('arm64'),
+      size: { modules: Number(values['th-modules'] ?? 10), records: 6, fields: 10 },
+      workDir: values['arm64-dir']
+    })
+  }
+  const needsRunner = FIGURES.filter((f) => f !== 'th' && f !== 'arm64').some(wanted)
   if (needsRunner) {
     progress('starting the local runner services (results service, Azurite)')
     services = await startServices()
@@ -122,7 +136,7 @@ try {
     if (wanted('streaming'))
       report.streaming = await benchStreaming({ ...common, rounds: rounds('streaming') })
     if (wanted('cache-scale')) {
-      const sizes = (values['cache-sizes'] ?? '100mb,1gb').split(',').map((s) => s.trim())
+      const sizes = (values['cache-sizes'] ?? CACHE_SIZES.join(',')).split(',').map((s) => s.trim())
       for (const size of sizes) {
         if (!CACHE_SIZES.includes(size as CacheSize))
           throw new Error(`unknown cache size ${size}; known: ${CACHE_SIZES.join(', ')}`)

@@ -165,6 +165,21 @@ describe('four targets through the whole action', () => {
       expect(after.bytes.equals(before.bytes)).toBe(true)
     }
   }, 600000)
+
+  test('compression-level reaches xz: a faster level gives a larger archive of the same executable', async () => {
+    const fast = await buildExample({ targets: 'x86_64-linux', 'compression-level': '0' })
+    expect(fast.main.conclusion).toBe('success')
+    const [result] = results(fast)
+    const before = await services.downloadArtifact(result!.artifact!.name, { run: first.run })
+    const after = await services.downloadArtifact(result!.artifact!.name, { run: fast.run })
+    expect(after.bytes.length).toBeGreaterThan(before.bytes.length)
+    const dir = mkdtempSync(join(tmpdir(), 'download-'))
+    writeFileSync(join(dir, 'fast.tar.xz'), after.bytes)
+    execFileSync('tar', ['-xJf', join(dir, 'fast.tar.xz'), '-C', dir])
+    expect(
+      readFileSync(join(dir, 'hello')).equals(readFileSync(result!.executables[0]!.path))
+    ).toBe(true)
+  }, 600000)
 })
 
 test('retention-days reaches the artifact service as the expiry of every artifact', async () => {

@@ -143,6 +143,7 @@ const META_REFUSALS: Refusal[] = (
     { input: 'name', value: `hello${inject(4)}` },
     { input: 'version', value: `1.0${injectNoSpace(1)}` },
     { input: 'archive', value: `tar.xz${inject(0)}` },
+    { input: 'compression-level', value: `6${inject(1)}` },
     { input: 'artifact-name', value: `{name}-{arch}${injectNoSpace(2)}`, shows: ['touch'] },
     { input: 'upload', value: `true${inject(1)}` },
     { input: 'retention-days', value: `1${inject(2)}` },

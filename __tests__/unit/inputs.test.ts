@@ -40,6 +40,7 @@ describe('getInputs accepts', () => {
       name: 'postgrest',
       version: 'abcdef0',
       archive: 'tar.xz',
+      compressionLevel: null,
       failOn: 'any',
       dryRun: false,
       cacheMaxSizeBytes: 4 * 1024 ** 3
@@ -52,6 +53,13 @@ describe('getInputs accepts', () => {
     ['aarch64-linux riscv64-linux', ['aarch64-linux', 'riscv64-linux']]
   ])('targets %j', (value, expected) => {
     expect(inputs({ targets: value }).targets).toEqual(expected)
+  })
+  test.each([
+    ['tar.xz', '0', 0],
+    ['tar.gz', '1', 1],
+    ['zip', '9', 9]
+  ])('archive %s with compression-level %s', (archive, level, expected) => {
+    expect(inputs({ archive, 'compression-level': level }).compressionLevel).toBe(expected)
   })
   test('per-target strategy overrides', () => {
     const parsed = inputs({
@@ -167,6 +175,13 @@ describe('getInputs refuses, naming the input and the value', () => {
     [{ name: 'post/grest' }, 'name', /"post\/grest" is not a name/],
     [{ version: 'v1\nfoo=bar' }, 'version', /control character or line break/],
     [{ archive: 'rar' }, 'archive', /one of tar.xz, tar.gz, zip, raw/],
+    [{ 'compression-level': '10' }, 'compression-level', /from 0 to 9, got 10/],
+    [{ 'compression-level': 'fast' }, 'compression-level', /whole number from 0 to 9, got "fast"/],
+    [
+      { archive: 'raw', 'compression-level': '3' },
+      'compression-level',
+      /nothing to compress with archive: raw/
+    ],
     [
       { targets: 'aarch64-linux,armv7l-linux', 'artifact-name': '{name}-{version}' },
       'artifact-name',

@@ -67,6 +67,8 @@ export interface Inputs {
   name: string
   version: string
   archive: ArchiveFormat
+  /** 0-9, or null for the format's own default (xz preset 6, deflate 9). */
+  compressionLevel: number | null
   artifactName: string
   upload: boolean
   retentionDays: number
@@ -88,6 +90,19 @@ export interface Inputs {
   attest: boolean
   /** The multi-platform OCI image, or null when `image` is false. */
   image: ImageInputs | null
+}
+
+/** Empty for the format's default; a level with `raw` is refused, since nothing is compressed. */
+function parseCompressionLevel(value: string, archive: ArchiveFormat): number | null {
+  if (value === '') return null
+  const level = parseInteger('compression-level', value, 0, 9)
+  if (archive === 'raw') {
+    throw new InputError(
+      'compression-level',
+      `compression-level ${level} has nothing to compress with archive: raw; remove it or choose tar.xz, tar.gz or zip`
+    )
+  }
+  return level
 }
 
 const CACHE_KEY_PART = /^[A-Za-z0-9._-]{1,64}$/
@@ -121,6 +136,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
       ? defaultVersion(env)
       : parseSimpleName('version', raw('version'), 'a version for artifacts')
   const archive = parseChoice('archive', raw('archive'), ARCHIVE_FORMATS)
+  const compressionLevel = parseCompressionLevel(raw('compression-level'), archive)
   const artifactName = parseArtifactNameTemplate(raw('artifact-name'), targets.length)
   const upload = parseBoolean('upload', raw('upload'))
   const retentionDays = parseInteger('retention-days', raw('retention-days'), 0, 90)
@@ -165,6 +181,7 @@ export function getInputs(read: InputReader, env: NodeJS.ProcessEnv = process.en
     name,
     version,
     archive,
+    compressionLevel,
     artifactName,
     upload,
     retentionDays,

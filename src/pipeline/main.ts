@@ -113,6 +113,7 @@ async function buildVerifyPublish(
       },
       package: {
         format: inputs.archive,
+        level: inputs.compressionLevel ?? undefined,
         outDir,
         mtime,
         xzThreads: availableParallelism(),

@@ -18,6 +18,8 @@ import type { TargetLog } from './target-log.js'
 
 export interface PackageSettings {
   format: ArchiveFormat
+  /** The compression level; undefined for the format's default. */
+  level?: number
   outDir: string
   /** The one mtime of every archive entry. */
   mtime: number
@@ -96,6 +98,7 @@ export async function packageTarget(
       outDir: settings.outDir,
       name: baseName,
       format: settings.format,
+      level: settings.level,
       mtime: settings.mtime,
       xzThreads: settings.xzThreads
     })

@@ -157,8 +157,11 @@ export interface CreateArchiveOptions {
   format?: ArchiveFormat
   /** Seconds since the epoch for every entry (default: resolveArchiveMtime(process.env)). */
   mtime?: number
-  /** xz preset 0-9 (default 6, xz's own default). */
-  xzLevel?: number
+  /**
+   * Compression level 0-9: xz's preset for tar.xz (default 6, xz's and `tar -cJf`'s own), the
+   * deflate level for tar.gz and zip (default 9). Not used by raw.
+   */
+  level?: number
   /** Threads xz may use (default: the cores Node sees); the bytes do not depend on it. */
   xzThreads?: number
 }
@@ -206,6 +209,17 @@ async function collectEntries(files: readonly (string | ArchiveInput)[]): Promis
   return entries
 }
 
+/**
+ * Each format's level when none is given: xz's own default preset (what `tar -cJf` writes), and
+ * deflate's best for tar.gz and zip. Changing one changes every archive's bytes.
+ */
+export const DEFAULT_COMPRESSION_LEVELS: Readonly<Record<ArchiveFormat, number>> = {
+  'tar.xz': 6,
+  'tar.gz': zlibConstants.Z_BEST_COMPRESSION,
+  zip: zlibConstants.Z_BEST_COMPRESSION,
+  raw: 0
+}
+
 export async function createArchive(options: CreateArchiveOptions): Promise<ArchiveResult> {
   const format = options.format ?? 'tar.xz'
   if (!ARCHIVE_FORMATS.includes(format)) {
@@ -216,9 +230,9 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
   const mtime = options.mtime ?? resolveArchiveMtime({ env: process.env })
   if (!Number.isSafeInteger(mtime) || mtime < 0)
     throw new Error(`archive mtime must be whole seconds >= 0, got ${mtime}`)
-  const xzLevel = options.xzLevel ?? 6
-  if (!Number.isInteger(xzLevel) || xzLevel < 0 || xzLevel > 9)
-    throw new Error(`xz level must be 0-9, got ${xzLevel}`)
+  const level = options.level ?? DEFAULT_COMPRESSION_LEVELS[format]
+  if (!Number.isInteger(level) || level < 0 || level > 9)
+    throw new Error(`compression level must be 0-9, got ${level}`)
   const bad = badPart(options.name)
   if (options.name === '' || bad)
     throw new ArchiveNameError(`archive name ${JSON.stringify(options.name)} ${bad ?? 'is empty'}`)
@@ -244,15 +258,18 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
         await pipeline(
           tarStream(entries, mtime),
           // Node's gzip header carries no name and a zero mtime, like `gzip -n`.
-          createGzip({ level: zlibConstants.Z_BEST_COMPRESSION }),
+          createGzip({ level }),
           createWriteStream(tempPath, { mode: 0o644 })
         )
         break
       case 'tar.xz':
-        await compressWithXz(tarStream(entries, mtime), tempPath, xzLevel, options.xzThreads)
+        await compressWithXz(tarStream(entries, mtime), tempPath, level, options.xzThreads)
         break
       case 'zip':
-        await pipeline(zipStream(entries, mtime), createWriteStream(tempPath, { mode: 0o644 }))
+        await pipeline(
+          zipStream(entries, mtime, level),
+          createWriteStream(tempPath, { mode: 0o644 })
+        )
         break
     }
     await rename(tempPath, finalPath)
@@ -379,7 +396,7 @@ class UtcFieldsDate extends Date {
 const DOS_FIRST = Date.UTC(1980, 0, 2) / 1000
 const DOS_LAST = Date.UTC(2107, 11, 30) / 1000
 
-function zipStream(entries: readonly Entry[], mtime: number): Readable {
+function zipStream(entries: readonly Entry[], mtime: number, level: number): Readable {
   const seconds = mtime < DOS_FIRST ? 0 : mtime > DOS_LAST ? Date.UTC(2200, 0) / 1000 : mtime
   const zip = new ZipFile()
   const out = zip.outputStream as Readable
@@ -390,7 +407,7 @@ function zipStream(entries: readonly Entry[], mtime: number): Readable {
       mtime: new UtcFieldsDate(seconds * 1000),
       // Regular file, rwxr-xr-x; yazl marks entries "made by Unix" so unzip applies it.
       mode: 0o100000 | ENTRY_MODE,
-      compressionLevel: zlibConstants.Z_BEST_COMPRESSION,
+      compressionLevel: level,
       // The DOS time alone, without the Info-ZIP "UT" field: one fixed time is all an entry needs.
       forceDosTimestamp: true
     })

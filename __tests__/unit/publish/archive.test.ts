@@ -20,6 +20,7 @@ import {
   ArchiveNameError,
   compressWithXz,
   createArchive,
+  DEFAULT_COMPRESSION_LEVELS,
   DEFAULT_NAME_TEMPLATE,
   renderName,
   resolveArchiveMtime,
@@ -159,6 +160,44 @@ describe('createArchive', () => {
       expect((await readFile(first.path)).equals(await readFile(second.path))).toBe(true)
       // Nothing but the archive is left behind.
       expect(await readdir(a)).toEqual([first.fileName])
+    }
+  )
+
+  test.each([
+    ['tar.xz', ['-xpJf']],
+    ['tar.gz', ['-xpzf']],
+    ['zip', []]
+  ] as const)(
+    '%s: the default level is the documented one; another level is other bytes of the same executable, again the same on a rerun',
+    async (format, tarArgs) => {
+      const make = async (dir: string, level?: number) =>
+        readFile(
+          (
+            await createArchive({
+              files: [exe],
+              outDir: await freshDir(dir),
+              name: 'release',
+              format,
+              mtime: MTIME,
+              level
+            })
+          ).path
+        )
+      const unset = await make(`${format}-unset`)
+      const explicitDefault = await make(`${format}-default`, DEFAULT_COMPRESSION_LEVELS[format])
+      const fast = await make(`${format}-fast`, 1)
+      const fastAgain = await make(`${format}-fast-again`, 1)
+      expect(unset.equals(explicitDefault)).toBe(true)
+      expect(fast.equals(unset)).toBe(false)
+      expect(fast.equals(fastAgain)).toBe(true)
+      expect(fast.length).toBeGreaterThan(unset.length)
+
+      const dir = await freshDir(`${format}-fast-out`)
+      const file = join(dir, `release.${format}`)
+      await writeFile(file, fast)
+      if (format === 'zip') await run('unzip', ['-q', file, '-d', dir])
+      else await run('tar', [...tarArgs, file, '-C', dir])
+      expect((await readFile(join(dir, 'postgrest'))).equals(await readFile(exe))).toBe(true)
     }
   )
 
@@ -371,8 +410,8 @@ describe('createArchive', () => {
       ArchiveNameError
     )
     await expect(
-      createArchive({ files: [exe], outDir: out, name: 'x', xzLevel: 12 })
-    ).rejects.toThrow('xz level must be 0-9')
+      createArchive({ files: [exe], outDir: out, name: 'x', level: 12 })
+    ).rejects.toThrow('compression level must be 0-9')
     expect(await readdir(out)).toEqual([])
   })
 
