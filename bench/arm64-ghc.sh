@@ -13,6 +13,7 @@
 # architectures and package lists stay as they are. Needs the Debian network mirror (about 215 MB of packages).
 set -eu
 work=$(realpath "$1")
+modules=${2:+$(realpath "$2")}
 root="$work/root"
 wrap="$work/wrap"
 apt_state="$work/apt"
@@ -63,8 +64,7 @@ done
 printf '#!/bin/sh\nCOMPILER_PATH=%s exec qemu-aarch64-static -L %s %s -B%s/ "$@"\n' "$wrap/gcc" "$root" \
   "$root/usr/bin/aarch64-linux-gnu-gcc-12" "$wrap/gcc" > "$wrap/aarch64-linux-gnu-gcc"
 chmod +x "$wrap/aarch64-linux-gnu-gcc"
-[ $# -ge 2 ] || exit 0
-modules=$(realpath "$2")
+[ -n "$modules" ] || exit 0
 compile() {
   out=$(mktemp -d)
   start=$(date +%s%N)
