@@ -43,10 +43,17 @@ fi
 # Symbolic links are followed by the host kernel, not by qemu: an absolute link such as
 # /usr/lib/ghc/package.conf.d -> /var/lib/ghc/package.conf.d or libm.so -> /lib/.../libm.so.6
 # would reach the host's x86_64 files. Point every absolute link into the root instead.
+# A work directory that was moved still has links into its old place: they are moved along.
+old_root=$(cat "$work/root-path" 2>/dev/null || echo "$root")
 find "$root" -type l -lname '/*' | while read -r link; do
   target=$(readlink "$link")
-  case "$target" in "$root"/*) ;; *) ln -sfn "$root$target" "$link" ;; esac
+  case "$target" in
+    "$root"/*) ;;
+    "$old_root"/*) ln -sfn "$root${target#"$old_root"}" "$link" ;;
+    *) ln -sfn "$root$target" "$link" ;;
+  esac
 done
+echo "$root" > "$work/root-path"
 # GHC starts its tools by name from PATH; the host's own aarch64 cross tools would be x86_64
 # code, so these wrappers run the arm64 ones under qemu instead.
 # gcc itself starts cc1, collect2, as and ld by absolute path, which the host kernel cannot run
