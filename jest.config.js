@@ -9,5 +9,8 @@ export default {
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   // End-to-end tests start Node 24, Azurite, Nix and qemu: generous, but bounded.
   testTimeout: 600000,
-  maxWorkers: 2
+  maxWorkers: 2,
+  // One temporary directory per test run, removed at its end.
+  globalSetup: '<rootDir>/test-support/jest-global-setup.mjs',
+  globalTeardown: '<rootDir>/test-support/jest-global-teardown.mjs'
 }
