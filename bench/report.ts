@@ -271,13 +271,14 @@ Rerun: \`npm run bench -- --only overhead\`.
 section the loader ignores to about 1 MB or 50 MB, filled with the bytes of real GHC-built
 executables (the machine's \`ghc-iserv\` and \`ghc-iserv-prof\`), so compression sees what a
 Haskell release executable holds rather than zeros. Each run builds
-both targets, one at a time (\`max-parallel: 1\`), binary cache off, upload on. Figures come from
+one of the targets (so its durations add up to the step: with two, the streaming pipeline would
+package one while the other builds), binary cache off, upload on. Figures come from
 the action's \`results\` output: per target, **checks** = verify minus the smoke run (ELF parsing,
 static check, sha256 of the executable), **package** (archive plus its sha256), **upload**
 (artifact client, local service); **own** = checks + package + upload. The smoke run (a C
-program, native or under qemu-aarch64) is shown apart. **Fixed** = the main step minus every
+program, native or under qemu-aarch64) is shown apart. **Fixed** = the main step minus the
 target's build, verify, package and upload: Node start, inputs and plan, Nix detection, the
-SHA256SUMS upload, the job summary. **Own share** = (own of every target + fixed) / main step.
+SHA256SUMS upload, the job summary. **Own share** = (own + fixed) / main step.
 
 ${table(
   [
@@ -308,7 +309,7 @@ ${table(
   ])
 )}
 
-Medians over ${oh.rounds} round(s) x ${oh.targets.length} targets (per target) or ${oh.rounds} run(s) (per step).
+Medians over ${oh.rounds} round(s) x ${oh.targets.length} targets, one run each.
 The archive size is the larger of the two targets'.
 
 Target "under 1 s per target for 50 MB (smoke start-up excluded)": ${verdict}

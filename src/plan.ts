@@ -47,6 +47,8 @@ export interface BuildPlan {
   mode: BuildMode
   projectDir: string
   archive: ArchiveFormat
+  /** The `compression-level` input; null for the format's default. */
+  compressionLevel: number | null
   upload: boolean
   failOn: FailOn
   /** Nix systems that emulated targets need in `extra-platforms`. */
@@ -174,6 +176,7 @@ export function buildPlan(inputs: Inputs, context: PlanContext): BuildPlan {
     mode: inputs.mode,
     projectDir: inputs.projectDir,
     archive: inputs.archive,
+    compressionLevel: inputs.compressionLevel,
     upload: inputs.upload,
     failOn: inputs.failOn,
     extraPlatforms,

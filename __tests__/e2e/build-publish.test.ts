@@ -169,6 +169,7 @@ describe('four targets through the whole action', () => {
   test('compression-level reaches xz: a faster level gives a larger archive of the same executable', async () => {
     const fast = await buildExample({ targets: 'x86_64-linux', 'compression-level': '0' })
     expect(fast.main.conclusion).toBe('success')
+    expect(fast.log.join('\n')).toContain('archive: tar.xz (compression-level 0)')
     const [result] = results(fast)
     const before = await services.downloadArtifact(result!.artifact!.name, { run: first.run })
     const after = await services.downloadArtifact(result!.artifact!.name, { run: fast.run })

@@ -99476,7 +99476,7 @@ async function reportNixpkgsSource(libraryDir, projectDir, source) {
 function logPlan(plan) {
     core.startGroup(`Build plan: ${plan.targets.length} target(s) of ${plan.name} ${plan.version}`);
     try {
-        core.info(`mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`);
+        core.info(`mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}${plan.compressionLevel === null ? '' : ` (compression-level ${plan.compressionLevel})`}, fail-on: ${plan.failOn}`);
         if (plan.mode.kind !== 'installable')
             core.info(`nixpkgs: ${describeNixpkgsSource(plan.mode.nixpkgs)}`);
         for (const target of plan.targets) {

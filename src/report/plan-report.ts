@@ -7,7 +7,7 @@ export function logPlan(plan: BuildPlan): void {
   core.startGroup(`Build plan: ${plan.targets.length} target(s) of ${plan.name} ${plan.version}`)
   try {
     core.info(
-      `mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}, fail-on: ${plan.failOn}`
+      `mode: ${plan.mode.kind}, project: ${plan.projectDir}, archive: ${plan.archive}${plan.compressionLevel === null ? '' : ` (compression-level ${plan.compressionLevel})`}, fail-on: ${plan.failOn}`
     )
     if (plan.mode.kind !== 'installable')
       core.info(`nixpkgs: ${describeNixpkgsSource(plan.mode.nixpkgs)}`)
