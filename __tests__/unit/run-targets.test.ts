@@ -114,6 +114,19 @@ describe('runTargets', () => {
     expect(result).toMatchObject({ status: 'failed', error: 'the build produced no output path' })
   })
 
+  test('an SBOM that cannot be written fails the target at package and leaves no archive behind', async () => {
+    const flow = await settings(async (t) => built(t.target))
+    // Not a store path: Nix refuses to describe its closure while xz archives it.
+    flow.package.sbomProject = { name: 'hello', version: '1.0.0' }
+    const [result] = await runTargets([planned('x86_64-linux')], flow, {
+      maxParallel: 1,
+      mode: 'streaming'
+    })
+    expect(result).toMatchObject({ status: 'failed', failedStage: 'package', archive: null })
+    expect(result?.error).toMatch(/^packaging failed: reading the Nix closure for the SBOM failed/)
+    expect(await readdir(flow.package.outDir)).toEqual([])
+  }, 60000)
+
   test('never runs more builds at once than max-parallel', async () => {
     let running = 0
     let most = 0

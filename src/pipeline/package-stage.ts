@@ -1,8 +1,9 @@
 /**
  * Package stage of one target: one reproducible archive in artifacts-dir, a CycloneDX SBOM of
  * its Nix closure beside it, and the Template Haskell audit of that closure. Archives are
- * written to a temporary name and renamed, and an archive whose SBOM failed is removed, so a
- * failure never leaves a half-shipped target to publish.
+ * written to a temporary name and renamed; the archive and the SBOM are made side by side, and
+ * when either fails the other is removed, so a failure never leaves a half-shipped target to
+ * publish.
  */
 import * as core from '@actions/core'
 import { getExecOutput } from '@actions/exec'
@@ -91,9 +92,10 @@ export async function packageTarget(
   const started = Date.now()
   const extension = ARCHIVE_EXTENSIONS[settings.format]
   const baseName = plan.artifactName.slice(0, plan.artifactName.length - extension.length)
-  let archivePath: string | null = null
-  try {
-    const archive = await createArchive({
+  // The archive (xz on every core) and the SBOM and audit (Nix queries, mostly waiting on Nix)
+  // are independent: run them side by side, so the closure queries add nothing to the target's time.
+  const [archived, described] = await Promise.allSettled([
+    createArchive({
       files: result.executables.map((e) => e.path),
       outDir: settings.outDir,
       name: baseName,
@@ -101,11 +103,21 @@ export async function packageTarget(
       level: settings.level,
       mtime: settings.mtime,
       xzThreads: settings.xzThreads
-    })
-    archivePath = archive.path
-    const shipped = settings.sbomProject
-      ? await describeClosure(result, settings.sbomProject, settings, baseName)
-      : {}
+    }),
+    settings.sbomProject
+      ? describeClosure(result, settings.sbomProject, settings, baseName)
+      : Promise.resolve({} as Pick<TargetResult, 'sbom' | 'templateHaskell'>)
+  ])
+  const failed = (message: string): TargetResult =>
+    failTarget(
+      { ...result, durationsMs: { ...result.durationsMs, package: Date.now() - started } },
+      'package',
+      `packaging failed: ${message}`
+    )
+  try {
+    if (archived.status === 'rejected') throw archived.reason
+    if (described.status === 'rejected') throw described.reason
+    const archive = archived.value
     return {
       ...result,
       archive: {
@@ -114,16 +126,16 @@ export async function packageTarget(
         size: archive.bytes,
         sha256: await sha256File(archive.path)
       },
-      ...shipped,
+      ...described.value,
       durationsMs: { ...result.durationsMs, package: Date.now() - started }
     }
   } catch (error) {
-    if (archivePath !== null) await rm(archivePath, { force: true }).catch(() => undefined)
-    return failTarget(
-      { ...result, durationsMs: { ...result.durationsMs, package: Date.now() - started } },
-      'package',
-      `packaging failed: ${(error as Error).message}`
-    )
+    // Nothing half-shipped: whichever of the two was written goes when the other failed.
+    if (archived.status === 'fulfilled')
+      await rm(archived.value.path, { force: true }).catch(() => undefined)
+    if (described.status === 'fulfilled' && described.value.sbom)
+      await rm(described.value.sbom.path, { force: true }).catch(() => undefined)
+    return failed((error as Error).message)
   }
 }
 
