@@ -54,7 +54,7 @@ ${table(
   ]
 )}
 
-The machine is shared: other test suites ran on the same two cores during the run, so single
+The machine is shared with other work (the load averages above), so single
 timings are noisy. Every comparison below comes from repetitions interleaved with what it is
 compared to (each round runs every variant, in a rotated order), summarised by the median;
 ranges are min-max over the rounds.`
@@ -274,7 +274,7 @@ Haskell release executable holds rather than zeros. Each run builds
 one of the targets (so its durations add up to the step: with two, the streaming pipeline would
 package one while the other builds), binary cache off, upload on. Figures come from
 the action's \`results\` output: per target, **checks** = verify minus the smoke run (ELF parsing,
-static check, sha256 of the executable), **package** (archive plus its sha256), **upload**
+static check, sha256 of the executable), **package** (archive plus its sha256, and beside it the SBOM and Template Haskell audit), **upload**
 (artifact client, local service); **own** = checks + package + upload. The smoke run (a C
 program, native or under qemu-aarch64) is shown apart. **Fixed** = the main step minus the
 target's build, verify, package and upload: Node start, inputs and plan, Nix detection, the
