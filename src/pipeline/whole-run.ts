@@ -6,7 +6,7 @@
 import * as core from '@actions/core'
 import { join } from 'node:path'
 import type { BuildPlan } from '../plan.js'
-import { SHA256SUMS, sha256File, writeSha256Sums } from '../publish/checksums.js'
+import { SHA256SUMS, writeSha256Sums } from '../publish/checksums.js'
 import { uploadArtifacts, type UploadOptions } from '../publish/upload.js'
 import type { TargetResult } from './results.js'
 
@@ -21,10 +21,10 @@ export async function finishRun(
   plan: BuildPlan,
   options: { outDir: string; upload: UploadOptions | null }
 ): Promise<WholeRunOutcome> {
-  // Each target's archive and the SBOM beside it.
+  // Each target's archive and the SBOM beside it, with the hashes taken when they were written.
   const archives = results.flatMap((r) => [
-    ...(r.archive ? [r.archive.path] : []),
-    ...(r.sbom ? [r.sbom.path] : [])
+    ...(r.archive ? [r.archive] : []),
+    ...(r.sbom ? [r.sbom] : [])
   ])
   if (archives.length === 0) return { checksumsFile: null, checksumsError: null }
   const sums = await writeSha256Sums(archives, {
@@ -41,7 +41,7 @@ export async function finishRun(
         target: '',
         name: plan.checksumsArtifact,
         file: sums.path,
-        sha256: await sha256File(sums.path)
+        sha256: sums.sha256
       }
     ],
     options.upload

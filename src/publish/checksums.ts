@@ -57,25 +57,39 @@ export function parseSha256Sums(text: string): ChecksumEntry[] {
 export interface WriteSha256SumsResult {
   path: string
   entries: ChecksumEntry[]
+  /** The sha256 of the checksum file itself. */
+  sha256: string
+}
+
+/** A file whose sha256 is already known (hashed when it was written). */
+export interface HashedFile {
+  path: string
+  sha256: string
 }
 
 /**
- * Hash `files` and write `<dir>/SHA256SUMS` (or `outPath`) listing them relative to the
- * checksum file's directory. Written to a temporary name and renamed into place.
+ * Write `<dir>/SHA256SUMS` (or `outPath`) listing `files` relative to the checksum file's
+ * directory; a file given as a path alone is hashed here. Written to a temporary name and
+ * renamed into place.
  */
 export async function writeSha256Sums(
-  files: readonly string[],
+  files: readonly (string | HashedFile)[],
   options: { outPath?: string; dir?: string } = {}
 ): Promise<WriteSha256SumsResult> {
-  const outPath = options.outPath ?? join(options.dir ?? dirname(files[0] ?? '.'), SHA256SUMS)
+  const pathOf = (file: string | HashedFile): string =>
+    typeof file === 'string' ? file : file.path
+  const outPath =
+    options.outPath ?? join(options.dir ?? dirname(files[0] ? pathOf(files[0]) : '.'), SHA256SUMS)
   const base = dirname(outPath)
   const entries: ChecksumEntry[] = []
   for (const file of files) {
-    const rel = relative(base, file)
+    const path = pathOf(file)
+    const rel = relative(base, path)
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new Error(`${file} is not inside ${base}, where ${basename(outPath)} is written`)
+      throw new Error(`${path} is not inside ${base}, where ${basename(outPath)} is written`)
     }
-    entries.push({ name: rel.split(sep).join('/'), sha256: await sha256File(file) })
+    const sha256 = typeof file === 'string' ? await sha256File(path) : file.sha256
+    entries.push({ name: rel.split(sep).join('/'), sha256 })
   }
   const text = formatSha256Sums(entries)
   const temp = join(base, `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`)
@@ -86,5 +100,9 @@ export async function writeSha256Sums(
     await unlink(temp).catch(() => undefined)
     throw e
   }
-  return { path: outPath, entries: parseSha256Sums(text) }
+  return {
+    path: outPath,
+    entries: parseSha256Sums(text),
+    sha256: createHash('sha256').update(text).digest('hex')
+  }
 }
