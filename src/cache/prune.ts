@@ -17,6 +17,8 @@ export interface CacheEntry {
 }
 
 export interface PruneResult {
+  /** Bytes in the directory before anything was dropped. */
+  sizeBeforeBytes: number
   removedEntries: number
   removedBytes: number
   sizeBytes: number
@@ -112,8 +114,9 @@ export async function capCacheSize(
     if (entry.narUrl && !entry.narUrl.includes('..') && !narsInUse.has(entry.narUrl))
       await rm(path.join(dir, entry.narUrl), { force: true })
   }
-  const after = await directorySize(dir)
+  const after = drop.length === 0 ? before : await directorySize(dir)
   return {
+    sizeBeforeBytes: before,
     removedEntries: drop.length,
     removedBytes: before - after,
     sizeBytes: after,

@@ -114,7 +114,6 @@ export async function saveBinaryCache(
       }
     )
     result.seconds.copy = since(copyStart)
-    result.addedBytes = (await directorySize(options.cacheDir)) - sizeBefore
 
     const pruneStart = Date.now()
     // Everything in the store after the build counts as used by this run, built or substituted.
@@ -124,6 +123,8 @@ export async function saveBinaryCache(
       options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES,
       keep
     )
+    // The prune measured the directory as the copy left it.
+    result.addedBytes = pruned.sizeBeforeBytes - sizeBefore
     result.prunedEntries = pruned.removedEntries
     result.prunedBytes = pruned.removedBytes
     result.cacheSizeBytes = pruned.sizeBytes
