@@ -108,12 +108,6 @@ export async function packageTarget(
       ? describeClosure(result, settings.sbomProject, settings, baseName)
       : Promise.resolve({} as Pick<TargetResult, 'sbom' | 'templateHaskell'>)
   ])
-  const failed = (message: string): TargetResult =>
-    failTarget(
-      { ...result, durationsMs: { ...result.durationsMs, package: Date.now() - started } },
-      'package',
-      `packaging failed: ${message}`
-    )
   try {
     if (archived.status === 'rejected') throw archived.reason
     if (described.status === 'rejected') throw described.reason
@@ -135,7 +129,11 @@ export async function packageTarget(
       await rm(archived.value.path, { force: true }).catch(() => undefined)
     if (described.status === 'fulfilled' && described.value.sbom)
       await rm(described.value.sbom.path, { force: true }).catch(() => undefined)
-    return failed((error as Error).message)
+    return failTarget(
+      { ...result, durationsMs: { ...result.durationsMs, package: Date.now() - started } },
+      'package',
+      `packaging failed: ${(error as Error).message}`
+    )
   }
 }
 
