@@ -98317,8 +98317,9 @@ async function capCacheSize(dir, maxBytes, keep) {
         if (entry.narUrl && !entry.narUrl.includes('..') && !narsInUse.has(entry.narUrl))
             await (0,promises_namespaceObject.rm)(external_node_path_namespaceObject.join(dir, entry.narUrl), { force: true });
     }
-    const after = await prune_directorySize(dir);
+    const after = drop.length === 0 ? before : await prune_directorySize(dir);
     return {
+        sizeBeforeBytes: before,
         removedEntries: drop.length,
         removedBytes: before - after,
         sizeBytes: after,
@@ -99013,11 +99014,12 @@ async function saveBinaryCache(options) {
                 await nixOrThrow(['copy', '--to', to, ...part], 'nix copy');
         });
         result.seconds.copy = since(copyStart);
-        result.addedBytes = (await prune_directorySize(options.cacheDir)) - sizeBefore;
         const pruneStart = Date.now();
         // Everything in the store after the build counts as used by this run, built or substituted.
         const keep = new Set(after.map(storePathHash));
         const pruned = await capCacheSize(options.cacheDir, options.maxSizeBytes ?? DEFAULT_MAX_CACHE_BYTES, keep);
+        // The prune measured the directory as the copy left it.
+        result.addedBytes = pruned.sizeBeforeBytes - sizeBefore;
         result.prunedEntries = pruned.removedEntries;
         result.prunedBytes = pruned.removedBytes;
         result.cacheSizeBytes = pruned.sizeBytes;
@@ -100704,19 +100706,23 @@ function parseSha256Sums(text) {
     });
 }
 /**
- * Hash `files` and write `<dir>/SHA256SUMS` (or `outPath`) listing them relative to the
- * checksum file's directory. Written to a temporary name and renamed into place.
+ * Write `<dir>/SHA256SUMS` (or `outPath`) listing `files` relative to the checksum file's
+ * directory; a file given as a path alone is hashed here. Written to a temporary name and
+ * renamed into place.
  */
 async function writeSha256Sums(files, options = {}) {
-    const outPath = options.outPath ?? join(options.dir ?? dirname(files[0] ?? '.'), SHA256SUMS);
+    const pathOf = (file) => typeof file === 'string' ? file : file.path;
+    const outPath = options.outPath ?? join(options.dir ?? dirname(files[0] ? pathOf(files[0]) : '.'), SHA256SUMS);
     const base = dirname(outPath);
     const entries = [];
     for (const file of files) {
-        const rel = relative(base, file);
+        const path = pathOf(file);
+        const rel = relative(base, path);
         if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-            throw new Error(`${file} is not inside ${base}, where ${basename(outPath)} is written`);
+            throw new Error(`${path} is not inside ${base}, where ${basename(outPath)} is written`);
         }
-        entries.push({ name: rel.split(sep).join('/'), sha256: await checksums_sha256File(file) });
+        const sha256 = typeof file === 'string' ? await checksums_sha256File(path) : file.sha256;
+        entries.push({ name: rel.split(sep).join('/'), sha256 });
     }
     const text = formatSha256Sums(entries);
     const temp = join(base, `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`);
@@ -100728,7 +100734,11 @@ async function writeSha256Sums(files, options = {}) {
         await unlink(temp).catch(() => undefined);
         throw e;
     }
-    return { path: outPath, entries: parseSha256Sums(text) };
+    return {
+        path: outPath,
+        entries: parseSha256Sums(text),
+        sha256: createHash('sha256').update(text).digest('hex')
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/nix/install.ts
