@@ -6,15 +6,11 @@
  */
 import { join } from 'node:path'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
-import { runAction, startServices, type Services } from '../../test-support/runner/index.js'
+import { runAction, type Services } from '../../test-support/runner/index.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 let services: Services
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 
 test('without id-token permission: one warning that names the permissions, a green step, artifacts published', async () => {
   const run = await runAction({

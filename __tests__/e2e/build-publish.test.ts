@@ -8,14 +8,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  runAction,
-  startServices,
-  type ActionRunResult,
-  type Services
-} from '../../test-support/runner/index.js'
+import { runAction, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import { targetResults } from '../../test-support/target-results.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
 const FAULTY = join(process.cwd(), 'test-support', 'fixtures', 'faulty-flake')
@@ -28,12 +24,7 @@ const QEMU: Record<string, string[]> = {
 }
 
 let services: Services
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 
 const results = targetResults
 

@@ -4,17 +4,12 @@
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { runAction, startServices, type Services } from '../../test-support/runner/index.js'
+import { runAction, type Services } from '../../test-support/runner/index.js'
 import { canaryPath } from './canary.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 let services: Services
-
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 beforeEach(() => services.calls.reset())
 
 test('an unknown target fails the step with one error naming it and the valid targets, and nothing runs', async () => {

@@ -8,24 +8,15 @@
  * overlay.
  */
 import { join } from 'node:path'
-import {
-  runAction,
-  startServices,
-  type ActionRunResult,
-  type Services
-} from '../../test-support/runner/index.js'
+import { runAction, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
 import { targetResults } from '../../test-support/target-results.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 const FIXTURE = join(process.cwd(), 'test-support', 'fixtures', 'overlaid-project')
 
 let services: Services
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 
 const results = targetResults
 

@@ -10,13 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
-import {
-  runAction,
-  startServices,
-  type ActionRunResult,
-  type Services
-} from '../../test-support/runner/index.js'
+import { runAction, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
 import { targetResults } from '../../test-support/target-results.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 const EXAMPLE = join(process.cwd(), 'examples', 'hello-c')
 // Both runs build the same commit: the revision label is part of the image.
@@ -29,12 +25,7 @@ const PLATFORMS = [
 ] as const
 
 let services: Services
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 
 const results = targetResults
 

@@ -5,18 +5,14 @@
  * building anything. (Building it needs nixpkgs, which this machine cannot fetch.)
  */
 import { join } from 'node:path'
-import { runAction, startServices, type Services } from '../../test-support/runner/index.js'
+import { runAction, type Services } from '../../test-support/runner/index.js'
 import { projectWorkspace } from '../../test-support/project.js'
 import type { BuildPlan } from '../../src/plan.js'
 import { canaryPath } from './canary.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 let services: Services
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 
 test('the plan for every target of a PostgREST-shaped project, without building', async () => {
   const canary = canaryPath()

@@ -10,13 +10,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { offlineNixEnv, projectWorkspace } from '../../test-support/project.js'
-import {
-  runAction,
-  startServices,
-  type ActionRunResult,
-  type Services
-} from '../../test-support/runner/index.js'
+import { runAction, type ActionRunResult, type Services } from '../../test-support/runner/index.js'
 import { targetResults } from '../../test-support/target-results.js'
+import { useServices } from '../../test-support/jest-services.js'
 
 const FIXTURE = join(process.cwd(), 'test-support', 'fixtures', 'sbom-c')
 const SUMS = 'hello-1.0.0-linux-static-x86-64+aarch64-SHA256SUMS'
@@ -38,12 +34,7 @@ interface Prop {
 }
 
 let services: Services
-beforeAll(async () => {
-  services = await startServices()
-}, 120000)
-afterAll(async () => {
-  await services?.stop()
-})
+useServices((started) => (services = started))
 
 const results = targetResults
 const prop = (props: Prop[], name: string): string | undefined =>
