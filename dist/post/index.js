@@ -38396,7 +38396,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9124:
+/***/ 695:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -100660,6 +100660,30 @@ function installer_pins_installerSystemFor(arch = process.arch) {
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/publish/write-whole.ts
+/**
+ * Files that readers see whole or not at all: written under a temporary name beside their
+ * place and renamed into it; a failed write leaves nothing behind.
+ */
+
+
+
+/** The temporary name beside `path` that a file is written under before its rename. */
+function partialPath(path) {
+    return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+}
+async function write_whole_writeFileWhole(path, data) {
+    const temp = partialPath(path);
+    try {
+        await writeFile(temp, data, { mode: 0o644 });
+        await rename(temp, path);
+    }
+    catch (error) {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/publish/checksums.ts
 /**
  * SHA-256 checksums of published files, and a SHA256SUMS file that `sha256sum -c` accepts.
@@ -100675,6 +100699,10 @@ async function checksums_sha256File(path) {
     const hash = createHash('sha256');
     await pipeline(createReadStream(path), hash);
     return hash.digest('hex');
+}
+/** Hex SHA-256 of bytes already in memory. */
+function sha256Of(data) {
+    return createHash('sha256').update(data).digest('hex');
 }
 /**
  * The text of a SHA256SUMS file: `<hex>  <name>` per line (two spaces: sha256sum's text mode,
@@ -100725,20 +100753,8 @@ async function writeSha256Sums(files, options = {}) {
         entries.push({ name: rel.split(sep).join('/'), sha256 });
     }
     const text = formatSha256Sums(entries);
-    const temp = join(base, `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`);
-    try {
-        await writeFile(temp, text, { mode: 0o644 });
-        await rename(temp, outPath);
-    }
-    catch (e) {
-        await unlink(temp).catch(() => undefined);
-        throw e;
-    }
-    return {
-        path: outPath,
-        entries: parseSha256Sums(text),
-        sha256: createHash('sha256').update(text).digest('hex')
-    };
+    await writeFileWhole(outPath, text);
+    return { path: outPath, entries: parseSha256Sums(text), sha256: sha256Of(text) };
 }
 
 ;// CONCATENATED MODULE: ./src/nix/install.ts
@@ -101121,7 +101137,7 @@ async function forgetGithubToken() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9124);
+/* harmony import */ var _pipeline_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(695);
 /* harmony import */ var _runner_platform_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9005);
 
 

@@ -15,7 +15,7 @@ import type { TargetResult } from '../pipeline/results.js'
 import { isForkPullRequest } from '../pipeline/skipped-features.js'
 import type { BuildPlan } from '../plan.js'
 import { resolveArchiveMtime } from '../publish/archive.js'
-import { sha256File } from '../publish/checksums.js'
+import { sha256Of } from '../publish/checksums.js'
 import { uploadArtifacts } from '../publish/upload.js'
 import { Output } from '../state.js'
 import { findTarget } from '../targets.js'
@@ -111,7 +111,7 @@ export async function publishImage(
     await mkdir(options.outDir, { recursive: true })
     const tar = await ociLayoutTar(image, options.image.tags, options.created)
     await writeFile(path, tar)
-    outcome.archive = { file, path, size: tar.length, sha256: await sha256File(path) }
+    outcome.archive = { file, path, size: tar.length, sha256: sha256Of(tar) }
     core.info(
       `image ${outcome.indexDigest}: ${outcome.platforms.map((p) => p.platform).join(', ')} in ${outcome.layoutDir}`
     )

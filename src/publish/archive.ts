@@ -10,7 +10,6 @@
  * place, so a half-written archive is never visible under its real name.
  */
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { chmod, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
@@ -18,6 +17,7 @@ import { basename, join } from 'node:path'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { constants as zlibConstants, createGzip } from 'node:zlib'
+import { partialPath } from './write-whole.js'
 
 import { pack as packTar } from 'tar-stream'
 import { ZipFile } from 'yazl'
@@ -243,7 +243,7 @@ export async function createArchive(options: CreateArchiveOptions): Promise<Arch
 
   const fileName = options.name + archiveExtension(format)
   const finalPath = join(options.outDir, fileName)
-  const tempPath = join(options.outDir, `.${fileName}.${randomBytes(6).toString('hex')}.partial`)
+  const tempPath = partialPath(finalPath)
   try {
     switch (format) {
       case 'raw':

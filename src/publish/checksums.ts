@@ -1,11 +1,11 @@
 /**
  * SHA-256 checksums of published files, and a SHA256SUMS file that `sha256sum -c` accepts.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { rename, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { writeFileWhole } from './write-whole.js'
 
 export const SHA256SUMS = 'SHA256SUMS'
 
@@ -14,6 +14,11 @@ export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256')
   await pipeline(createReadStream(path), hash)
   return hash.digest('hex')
+}
+
+/** Hex SHA-256 of bytes already in memory. */
+export function sha256Of(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
 }
 
 export interface ChecksumEntry {
@@ -92,17 +97,6 @@ export async function writeSha256Sums(
     entries.push({ name: rel.split(sep).join('/'), sha256 })
   }
   const text = formatSha256Sums(entries)
-  const temp = join(base, `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`)
-  try {
-    await writeFile(temp, text, { mode: 0o644 })
-    await rename(temp, outPath)
-  } catch (e) {
-    await unlink(temp).catch(() => undefined)
-    throw e
-  }
-  return {
-    path: outPath,
-    entries: parseSha256Sums(text),
-    sha256: createHash('sha256').update(text).digest('hex')
-  }
+  await writeFileWhole(outPath, text)
+  return { path: outPath, entries: parseSha256Sums(text), sha256: sha256Of(text) }
 }

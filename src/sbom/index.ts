@@ -2,10 +2,9 @@
  * One SBOM per target: the CycloneDX document of the Nix closure behind its executable,
  * written beside its archive as `<archive name without extension>.cdx.json`.
  */
-import { randomBytes } from 'node:crypto'
-import { rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { sha256File } from '../publish/checksums.js'
+import { sha256Of } from '../publish/checksums.js'
+import { writeFileWhole } from '../publish/write-whole.js'
 import { queryClosure, type NixClosure } from './closure.js'
 import { closureToCycloneDx, type SbomSubject } from './cyclonedx.js'
 import { haskellPackagesIn, type HaskellPackage } from './haskell.js'
@@ -51,19 +50,12 @@ export async function sbomForTarget(options: {
   const text = closureToCycloneDx(closure, options.subject, haskell)
   const file = `${options.baseName}${SBOM_EXTENSION}`
   const path = join(options.outDir, file)
-  const temp = join(options.outDir, `.${file}.${randomBytes(6).toString('hex')}.partial`)
-  try {
-    await writeFile(temp, text, { mode: 0o644 })
-    await rename(temp, path)
-  } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw error
-  }
+  await writeFileWhole(path, text)
   return {
     file,
     path,
     size: Buffer.byteLength(text),
-    sha256: await sha256File(path),
+    sha256: sha256Of(text),
     closure: closure.kind,
     components: closure.paths.length,
     haskellPackages: [...haskell.values()]
